@@ -1,0 +1,115 @@
+/**
+ * The broker's storage contract. The server layer talks only to this interface;
+ * an in-memory engine (tests) and a file-backed engine (npm start, crash tests) implement it.
+ * Idempotence is enforced here, in storage, with Kafka's own error codes (as tansu does),
+ * so that both engines behave identically and the state can be rebuilt from the log.
+ */
+
+/** Kafka error codes storage can answer with (org.apache.kafka.common.protocol.Errors). */
+export const StorageError = {
+  NONE: 0,
+  OFFSET_OUT_OF_RANGE: 1,
+  CORRUPT_MESSAGE: 2,
+  UNKNOWN_TOPIC_OR_PARTITION: 3,
+  TOPIC_ALREADY_EXISTS: 36,
+  INVALID_PARTITIONS: 37,
+  INVALID_REPLICATION_FACTOR: 38,
+  INVALID_TOPIC_EXCEPTION: 17,
+  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
+  INVALID_PRODUCER_EPOCH: 47,
+} as const;
+export type StorageErrorCode = (typeof StorageError)[keyof typeof StorageError];
+
+/** The fields of a record batch v2 header that storage needs; parsed by the protocol layer. */
+export interface BatchHeader {
+  /** Number of records - 1 (the batch's last offset delta). */
+  readonly lastOffsetDelta: number;
+  readonly recordCount: number;
+  readonly firstTimestamp: bigint;
+  readonly maxTimestamp: bigint;
+  /** -1 for a non-idempotent producer. */
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly baseSequence: number;
+  readonly isTransactional: boolean;
+  readonly isControl: boolean;
+}
+
+export interface AppendResult {
+  readonly errorCode: StorageErrorCode;
+  /** Offset of the first record; for a duplicate, the original batch's base offset; -1 on error. */
+  readonly baseOffset: bigint;
+  readonly logStartOffset: bigint;
+  /** True when the batch was recognised as a retry of a cached batch and not appended again. */
+  readonly duplicate: boolean;
+}
+
+export interface StoredBatch {
+  readonly baseOffset: bigint;
+  readonly lastOffset: bigint;
+  /** The full record batch as stored, with base offset and leader epoch rewritten by the broker. */
+  readonly bytes: Buffer;
+}
+
+export interface ReadResult {
+  readonly errorCode: StorageErrorCode;
+  readonly highWatermark: bigint;
+  readonly logStartOffset: bigint;
+  /** Whole batches starting at the batch containing the requested offset. */
+  readonly batches: readonly StoredBatch[];
+}
+
+export interface TopicDescription {
+  readonly name: string;
+  readonly partitions: number;
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+export interface CommittedOffset {
+  readonly offset: bigint;
+  readonly metadata: string | null;
+  readonly leaderEpoch: number;
+}
+
+export interface BrokerStorage {
+  /** Replays the log, rebuilds producer state, truncates a torn tail. Called once before serving. */
+  open(): Promise<void>;
+  close(): Promise<void>;
+
+  listTopics(): readonly TopicDescription[];
+  describeTopic(name: string): TopicDescription | undefined;
+  createTopic(name: string, partitions: number, configs?: Record<string, string>): StorageErrorCode;
+  deleteTopic(name: string): StorageErrorCode;
+
+  /**
+   * Appends one record batch v2 (already CRC-checked by the protocol layer), applying the
+   * idempotent-producer rules of Apache Kafka 2.5+ per partition and producer id.
+   * `durable` asks that the bytes be flushed to stable storage before resolving (acks = -1).
+   */
+  append(
+    topic: string,
+    partition: number,
+    batch: Buffer,
+    header: BatchHeader,
+    durable: boolean,
+  ): Promise<AppendResult>;
+  read(topic: string, partition: number, fetchOffset: bigint, maxBytes: number): ReadResult;
+  /** Earliest offset (-2), latest (-1), or the first offset whose timestamp is >= the given one. */
+  listOffset(
+    topic: string,
+    partition: number,
+    timestamp: bigint,
+  ): { errorCode: StorageErrorCode; offset: bigint; timestamp: bigint };
+  /** Resolves on the next append to any of the given partitions, or when the signal aborts. */
+  waitForAppend(
+    partitions: ReadonlyArray<{ topic: string; partition: number }>,
+    signal: AbortSignal,
+  ): Promise<void>;
+
+  /** Producer ids are unique across restarts (persisted high-water mark in durable engines). */
+  nextProducerId(): Promise<bigint>;
+
+  commitOffset(group: string, topic: string, partition: number, offset: CommittedOffset): Promise<void>;
+  fetchOffset(group: string, topic: string, partition: number): CommittedOffset | undefined;
+  listCommittedGroups(): readonly string[];
+}
