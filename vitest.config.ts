@@ -6,6 +6,8 @@ export default defineConfig({
     // Integration tests start real brokers and stores on loopback; CDK synthesis bundles with esbuild.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Tests assert behaviour, not log lines: keep Powertools quiet unless a test asks otherwise.
+    env: { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR' },
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
   },
