@@ -1,0 +1,158 @@
+import { Duration } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { PaymentsCluster } from './cluster';
+import { functionEntry, PaymentsFunction } from './payments-function';
+import { choiceSetting, integerSetting } from './settings';
+
+export const INGEST_AUTHORIZATION = ['iam', 'none'] as const;
+export type IngestAuthorization = (typeof INGEST_AUTHORIZATION)[number];
+
+export interface IngestApiProps {
+  readonly cluster: PaymentsCluster;
+  readonly paymentsTopicName: string;
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** Extra environment for every function behind the API (logging and metrics settings). */
+  readonly environment?: Readonly<Record<string, string>>;
+
+  /**
+   * Who may call the API: SigV4-signed requests of IAM principals allowed `execute-api:Invoke`, or anyone.
+   * @default 'iam'
+   */
+  readonly authorization?: IngestAuthorization;
+
+  /**
+   * Reserved concurrency of the ingest function. Each execution environment keeps one producer with a
+   * connection per broker, so this bounds the connections a burst can open (MSK quotas are per broker).
+   * @default 20
+   */
+  readonly reservedConcurrency?: number;
+
+  /**
+   * Steady-state requests per second the API stage accepts before answering 429.
+   * @default 500
+   */
+  readonly throttleRateLimit?: number;
+
+  /** @default 1000 */
+  readonly throttleBurstLimit?: number;
+
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * `POST /payments` on an HTTP API (API Gateway v2), served by the ingest function, which publishes to the
+ * payments topic with an idempotent producer. Further routes join the same API with `addRoute`.
+ */
+export class IngestApi extends Construct {
+  readonly httpApi: apigwv2.HttpApi;
+  readonly stage: apigwv2.HttpStage;
+  readonly ingestFunction: PaymentsFunction;
+  readonly authorization: IngestAuthorization;
+  private readonly authorizer: apigwv2.IHttpRouteAuthorizer;
+
+  constructor(scope: Construct, id: string, props: IngestApiProps) {
+    super(scope, id);
+    this.authorization = choiceSetting(
+      'ingestAuthorization',
+      props.authorization ?? 'iam',
+      INGEST_AUTHORIZATION,
+    );
+    this.authorizer =
+      this.authorization === 'iam' ? new HttpIamAuthorizer() : new apigwv2.HttpNoneAuthorizer();
+    const reservedConcurrency = integerSetting('ingestReservedConcurrency', props.reservedConcurrency ?? 20, {
+      min: 1,
+      max: 1000,
+    });
+    const rateLimit = integerSetting('throttleRateLimit', props.throttleRateLimit ?? 500, {
+      min: 1,
+      max: 10_000,
+    });
+    const burstLimit = integerSetting('throttleBurstLimit', props.throttleBurstLimit ?? 1000, {
+      min: 1,
+      max: 5_000,
+    });
+
+    this.ingestFunction = new PaymentsFunction(this, 'IngestFunction', {
+      entry: functionEntry('ingest/handler.ts'),
+      description: 'Validates payment events and publishes them with an idempotent Kafka producer',
+      vpc: props.vpc,
+      subnets: props.subnets,
+      securityGroup: props.securityGroup,
+      environment: {
+        ...props.environment,
+        MSK_CLUSTER_ARN: props.cluster.clusterArn,
+        KAFKA_AUTH: 'iam',
+        PAYMENTS_TOPIC: props.paymentsTopicName,
+      },
+      // API Gateway gives up on an integration after 30 s; answer before it does.
+      timeout: Duration.seconds(25),
+      reservedConcurrentExecutions: reservedConcurrency,
+      logRetention: props.logRetention,
+    });
+    props.cluster.grantIdempotentWrite(this.ingestFunction, props.paymentsTopicName);
+    props.cluster.grantBootstrapLookup(this.ingestFunction);
+
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: 'Payment event ingestion',
+      createDefaultStage: false,
+    });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit, burstLimit },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        format: apigateway.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            caller: '$context.identity.userArn',
+            sourceIp: '$context.identity.sourceIp',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+
+    this.addRoute('PostPayment', '/payments', apigwv2.HttpMethod.POST, this.ingestFunction);
+  }
+
+  /** Base URL of the API, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com`. */
+  get url(): string {
+    return this.httpApi.apiEndpoint;
+  }
+
+  /**
+   * Adds a route served by `handler` with the API's authorization, e.g. a read-only
+   * `GET /payments/{eventId}` status function.
+   */
+  addRoute(
+    id: string,
+    path: string,
+    method: apigwv2.HttpMethod,
+    handler: lambda.IFunction,
+  ): apigwv2.HttpRoute[] {
+    return this.httpApi.addRoutes({
+      path,
+      methods: [method],
+      integration: new HttpLambdaIntegration(`${id}Integration`, handler),
+      authorizer: this.authorizer,
+    });
+  }
+}

@@ -1,0 +1,74 @@
+import { App } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { describe, expect, it } from 'vitest';
+import { stackPropsFromContext } from '../../lib/context';
+import { synthPaymentsStack } from './stack-fixture';
+
+const fromContext = (context: Record<string, unknown>) => stackPropsFromContext(new App({ context }).node);
+
+describe('stackPropsFromContext', () => {
+  it('leaves every setting to its default when no context is given', () => {
+    // GIVEN no context, WHEN read, THEN
+    expect(Object.values(fromContext({})).every((value) => value === undefined)).toBe(true);
+  });
+
+  it('reads numbers given on the command line as strings, and from cdk.json as numbers', () => {
+    // GIVEN `-c paymentsPartitions=12` (a string) and cdk.json numbers
+    const props = fromContext({
+      paymentsPartitions: '12',
+      consumerBatchSize: 250,
+      ingestReservedConcurrency: '40',
+      brokerCount: 6,
+      logRetentionDays: '90',
+    });
+    // THEN
+    expect(props).toMatchObject({
+      paymentsPartitions: 12,
+      consumerBatchSize: 250,
+      ingestReservedConcurrency: 40,
+      brokerCount: 6,
+      logRetention: logs.RetentionDays.THREE_MONTHS,
+    });
+  });
+
+  it('reads the cluster type, versions and names', () => {
+    expect(
+      fromContext({
+        clusterType: 'serverless',
+        kafkaVersion: '3.9.x',
+        brokerInstanceType: 'kafka.m7g.xlarge',
+        ingestAuthorization: 'none',
+        vpcId: 'vpc-0abc1234def567890',
+        metricsNamespace: 'Payments',
+      }),
+    ).toMatchObject({
+      clusterType: 'serverless',
+      kafkaVersion: '3.9.x',
+      brokerInstanceType: 'kafka.m7g.xlarge',
+      ingestAuthorization: 'none',
+      vpcId: 'vpc-0abc1234def567890',
+      metricsNamespace: 'Payments',
+    });
+  });
+
+  it.each([
+    [{ paymentsPartitions: 'abc' }, /paymentsPartitions must be a number, got "abc"/],
+    [{ consumerBatchSize: true }, /consumerBatchSize must be a number, got true/],
+    [{ clusterType: 'kraft' }, /clusterType must be one of provisioned \| serverless, got "kraft"/],
+    [{ ingestAuthorization: 'IAM' }, /ingestAuthorization must be one of iam \| none, got "IAM"/],
+    [{ logRetentionDays: 31 }, /logRetentionDays must be a CloudWatch Logs retention \(.*30, 60.*\), got 31/],
+    [{ vpcId: 'my-vpc' }, /vpcId must be a VPC id such as "vpc-0abc1234", got "my-vpc"/],
+    [{ kafkaVersion: '' }, /kafkaVersion must be a non-empty string, got ""/],
+  ])('rejects %o with the bad value in the message', (context, message) => {
+    expect(() => fromContext(context)).toThrow(message);
+  });
+
+  it('hands range checks to the constructs, which name the same key', () => {
+    // GIVEN a context value of the right type but out of range
+    const props = fromContext({ paymentsPartitions: '0' });
+    // WHEN the stack is built, THEN
+    expect(() => synthPaymentsStack(props)).toThrow(
+      /paymentsPartitions must be an integer from 1 to 1000, got 0/,
+    );
+  });
+});

@@ -1,0 +1,175 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PaymentsStack } from '../../lib/payments-stack';
+import { CLUSTER_ARN, roleStatements, topicArn } from './policy-statements';
+import { onlyLogicalId, synthPaymentsStack } from './stack-fixture';
+
+describe('IngestApi (defaults)', () => {
+  let stack: PaymentsStack;
+  let template: Template;
+  beforeAll(() => {
+    // GIVEN / WHEN the stack with default settings
+    ({ stack, template } = synthPaymentsStack());
+  });
+
+  it('serves POST /payments with IAM authorization', () => {
+    // THEN
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /payments',
+      AuthorizationType: 'AWS_IAM',
+    });
+    // and only the two routes of the product: POST /payments and GET /payments/{eventId}
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+  });
+
+  it('runs the ingest handler on nodejs22.x arm64 inside the VPC with the functions security group', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('publishes them with an idempotent Kafka producer'),
+      Handler: 'index.handler',
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      ReservedConcurrentExecutions: 20,
+      VpcConfig: {
+        SubnetIds: Match.anyValue(),
+        SecurityGroupIds: [
+          { 'Fn::GetAtt': [Match.stringLikeRegexp('NetworkFunctionSecurityGroup'), 'GroupId'] },
+        ],
+      },
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
+    });
+  });
+
+  it('tells the handler which cluster and topic to use, with IAM auth', () => {
+    const clusterId = onlyLogicalId(template, 'AWS::MSK::Cluster');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('idempotent Kafka producer'),
+      Environment: {
+        Variables: Match.objectLike({
+          MSK_CLUSTER_ARN: { 'Fn::GetAtt': [clusterId, 'Arn'] },
+          KAFKA_AUTH: 'iam',
+          PAYMENTS_TOPIC: 'payments',
+          NODE_OPTIONS: '--enable-source-maps',
+        }),
+      },
+    });
+  });
+
+  it('may connect, write idempotently to the payments topic and look up brokers: nothing else on Kafka', () => {
+    const kafkaStatements = roleStatements(template, 'Execution role of IngestFunction').filter((statement) =>
+      JSON.stringify(statement.Action).includes('kafka'),
+    );
+    expect(kafkaStatements).toEqual([
+      {
+        Action: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
+        Effect: 'Allow',
+        Resource: CLUSTER_ARN,
+      },
+      {
+        Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+        Effect: 'Allow',
+        Resource: topicArn('payments'),
+      },
+      { Action: 'kafka:GetBootstrapBrokers', Effect: 'Allow', Resource: CLUSTER_ARN },
+    ]);
+  });
+
+  it('writes logs only to its own log group, which has a retention', () => {
+    const functionId = onlyLogicalId(template, 'AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('idempotent Kafka producer'),
+    });
+    const logGroupRef = (
+      template.toJSON().Resources[functionId].Properties.LoggingConfig as { LogGroup: { Ref: string } }
+    ).LogGroup.Ref;
+    template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 30 } });
+    const logStatements = roleStatements(template, 'Execution role of IngestFunction').filter((statement) =>
+      JSON.stringify(statement.Action).includes('logs:'),
+    );
+    expect(logStatements).toEqual([
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Effect: 'Allow',
+        Resource: `<${logGroupRef}.Arn>`,
+      },
+    ]);
+    expect(template.toJSON().Resources[logGroupRef].Properties.RetentionInDays).toBe(30);
+  });
+
+  it('throttles the stage and writes JSON access logs with the caller', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+      AccessLogSettings: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('"caller":"\\$context.identity.userArn"'),
+      },
+    });
+  });
+
+  it('leaves a place for further routes with the same authorization', () => {
+    // WHEN another route is added to the already-built API
+    const reader = new lambda.Function(stack, 'AuditReader', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 })'),
+    });
+    const routes = stack.ingestApi.addRoute('GetAudit', '/audit', apigwv2.HttpMethod.GET, reader);
+    // THEN
+    expect(routes).toHaveLength(1);
+    const route = routes[0]?.node.defaultChild as apigwv2.CfnRoute;
+    expect(stack.resolve(route.routeKey)).toBe('GET /audit');
+    expect(route.authorizationType).toBe('AWS_IAM');
+  });
+
+  it('answers GET /payments/{eventId} from the ledger with read-only grants and IAM authorization', () => {
+    // THEN the route exists with the API's authorization
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'GET /payments/{eventId}',
+      AuthorizationType: 'AWS_IAM',
+    });
+    // AND its function reads the ledger table it is told about, and can do nothing else with data
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('status from the ledger'),
+      Environment: { Variables: Match.objectLike({ LEDGER_TABLE: Match.anyValue() }) },
+    });
+    const dataStatements = roleStatements(template, 'Execution role of StatusFunction').filter(
+      (statement) => !JSON.stringify(statement.Action).match(/logs:|ec2:/),
+    );
+    expect(dataStatements.flatMap((statement) => statement.Action)).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+    ]);
+  });
+});
+
+describe('IngestApi settings', () => {
+  it('can be opened to unauthenticated callers and given another reserved concurrency', () => {
+    // GIVEN / WHEN
+    const { template } = synthPaymentsStack({ ingestAuthorization: 'none', ingestReservedConcurrency: 50 });
+    // THEN
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /payments',
+      AuthorizationType: 'NONE',
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('idempotent Kafka producer'),
+      ReservedConcurrentExecutions: 50,
+    });
+  });
+
+  it.each([
+    [{ ingestReservedConcurrency: 0 }, /ingestReservedConcurrency must be an integer from 1 to 1000, got 0/],
+    [
+      { ingestReservedConcurrency: 1.5 },
+      /ingestReservedConcurrency must be an integer from 1 to 1000, got 1\.5/,
+    ],
+    [
+      { ingestAuthorization: 'cognito' as never },
+      /ingestAuthorization must be one of iam \| none, got "cognito"/,
+    ],
+  ])('rejects %o', (props, message) => {
+    expect(() => synthPaymentsStack(props)).toThrow(message);
+  });
+});

@@ -1,0 +1,131 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { KAFKA_IAM_PORT, PaymentsNetwork } from '../../lib/network';
+import { resourcesOfType, TEST_REGION, testStack } from './stack-fixture';
+
+describe('PaymentsNetwork (new VPC)', () => {
+  let network: PaymentsNetwork;
+  let template: Template;
+  beforeAll(() => {
+    // GIVEN a stack, WHEN the network is created with defaults
+    const stack = testStack();
+    network = new PaymentsNetwork(stack, 'Network');
+    template = Template.fromStack(stack);
+  });
+
+  it('creates private subnets in three Availability Zones and no route to the internet', () => {
+    // THEN
+    const subnets = Object.values(resourcesOfType(template, 'AWS::EC2::Subnet'));
+    expect(subnets).toHaveLength(3);
+    expect(new Set(subnets.map((subnet) => subnet.Properties?.AvailabilityZone))).toEqual(
+      new Set(['eu-west-1a', 'eu-west-1b', 'eu-west-1c']),
+    );
+    for (const subnet of subnets) expect(subnet.Properties?.MapPublicIpOnLaunch).toBe(false);
+    template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    expect(network.vpc.selectSubnets(network.subnets).subnetIds).toHaveLength(3);
+  });
+
+  it('logs rejected flows to a log group with a retention', () => {
+    template.hasResourceProperties('AWS::EC2::FlowLog', {
+      TrafficType: 'REJECT',
+      LogDestinationType: 'cloud-watch-logs',
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('creates the STS, SQS and MSK API interface endpoints with private DNS, and a DynamoDB gateway', () => {
+    for (const service of ['sts', 'sqs', 'kafka']) {
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        ServiceName: `com.amazonaws.${TEST_REGION}.${service}`,
+        VpcEndpointType: 'Interface',
+        PrivateDnsEnabled: true,
+        SecurityGroupIds: [
+          { 'Fn::GetAtt': [Match.stringLikeRegexp('NetworkEndpointSecurityGroup'), 'GroupId'] },
+        ],
+      });
+    }
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.dynamodb']] },
+      VpcEndpointType: 'Gateway',
+    });
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 4);
+  });
+
+  it('admits Kafka (9098) to the brokers only from the functions and from the pollers in the cluster group', () => {
+    const clusterGroupId = Stack.of(network).resolve(network.clusterSecurityGroup.securityGroupId);
+    const functionGroupId = Stack.of(network).resolve(network.functionSecurityGroup.securityGroupId);
+    const endpointGroupId = Stack.of(network).resolve(network.endpointSecurityGroup.securityGroupId);
+    const ingress = Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress')).map(
+      (rule) => rule.Properties,
+    );
+    const toCluster = ingress.filter(
+      (rule) => JSON.stringify(rule?.GroupId) === JSON.stringify(clusterGroupId),
+    );
+    expect(toCluster).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          FromPort: KAFKA_IAM_PORT,
+          ToPort: KAFKA_IAM_PORT,
+          SourceSecurityGroupId: functionGroupId,
+        }),
+        expect.objectContaining({
+          FromPort: KAFKA_IAM_PORT,
+          ToPort: KAFKA_IAM_PORT,
+          SourceSecurityGroupId: clusterGroupId,
+        }),
+      ]),
+    );
+    expect(toCluster).toHaveLength(2);
+    const toEndpoints = ingress.filter(
+      (rule) => JSON.stringify(rule?.GroupId) === JSON.stringify(endpointGroupId),
+    );
+    expect(toEndpoints.map((rule) => [rule?.FromPort, rule?.SourceSecurityGroupId])).toEqual(
+      expect.arrayContaining([
+        [443, functionGroupId],
+        [443, clusterGroupId],
+      ]),
+    );
+    expect(toEndpoints).toHaveLength(2);
+  });
+
+  it('declares no ingress from an address range on any security group', () => {
+    for (const group of Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroup'))) {
+      expect(group.Properties?.SecurityGroupIngress ?? []).toEqual([]);
+    }
+    for (const rule of Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress'))) {
+      expect(rule.Properties?.CidrIp).toBeUndefined();
+      expect(rule.Properties?.CidrIpv6).toBeUndefined();
+    }
+  });
+});
+
+describe('PaymentsNetwork (existing VPC)', () => {
+  it('uses the VPC it is given, its private subnets with egress, and can leave endpoints out', () => {
+    // GIVEN an existing VPC with private subnets that route through NAT
+    const stack = testStack();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Existing', {
+      vpcId: 'vpc-0abc1234',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+      privateSubnetIds: ['subnet-a', 'subnet-b', 'subnet-c'],
+    });
+    // WHEN
+    const network = new PaymentsNetwork(stack, 'Network', { vpc, createEndpoints: false });
+    // THEN
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EC2::VPC', 0);
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    template.resourceCountIs('AWS::EC2::FlowLog', 0);
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      VpcId: 'vpc-0abc1234',
+      GroupDescription: 'Payments MSK brokers and the event source mapping pollers',
+    });
+    expect(network.vpc.selectSubnets(network.subnets).subnetIds).toEqual([
+      'subnet-a',
+      'subnet-b',
+      'subnet-c',
+    ]);
+  });
+});

@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type App, Validations } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PaymentsStack, PaymentsStackProps } from '../../lib/payments-stack';
+import { resourcesOfType, synthPaymentsStack } from './stack-fixture';
+
+interface Variant {
+  readonly name: string;
+  readonly props: PaymentsStackProps;
+  readonly functionEntries: readonly string[];
+}
+
+const VARIANTS: readonly Variant[] = [
+  { name: 'provisioned (defaults)', props: {}, functionEntries: ['ingest', 'consume', 'status'] },
+  {
+    name: 'serverless',
+    props: { clusterType: 'serverless' },
+    functionEntries: ['ingest', 'consume', 'status', 'topics'],
+  },
+];
+
+/** Every acknowledgment recorded with Validations.of(...).acknowledge in the construct tree. */
+function acknowledgments(root: IConstruct): { path: string; id: string; reason: string }[] {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+describe.each(VARIANTS)('PaymentsStack $name', ({ props, functionEntries }) => {
+  let app: App;
+  let stack: PaymentsStack;
+  let template: Template;
+  beforeAll(() => {
+    // GIVEN the whole stack, bundled with esbuild and validated against the CloudFormation schemas
+    ({ app, stack, template } = synthPaymentsStack(props, { bundle: true, validate: true }));
+  });
+
+  it('passes the AWS Solutions checks with no unacknowledged error or warning', () => {
+    // WHEN
+    const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack);
+    // THEN
+    expect(report.violations.map((violation) => `${violation.ruleName}: ${violation.description}`)).toEqual(
+      [],
+    );
+    expect(report.success).toBe(true);
+  });
+
+  it('acknowledges only named AwsSolutions rules, each with a reason', () => {
+    // aws-cdk-lib records its own acknowledgments of CloudFormation-Validate rules; these are the stack's.
+    const found = acknowledgments(stack).filter((acknowledgment) =>
+      acknowledgment.id.includes('AwsSolutions'),
+    );
+    expect(found.length).toBeGreaterThan(0);
+    for (const acknowledgment of found) {
+      expect(acknowledgment.id).toMatch(/^AwsSolutions-[A-Z]+\d+(\[.+\])?$/);
+      expect(acknowledgment.reason.length).toBeGreaterThan(60);
+    }
+    // Suppressions sit on the resources they concern, never on the stack as a whole.
+    expect(found.filter((acknowledgment) => acknowledgment.path === stack.node.path)).toEqual([]);
+  });
+
+  it('synthesizes a template that matches the CloudFormation resource schemas', () => {
+    const report = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { pluginName: string; violations: { ruleName: string; description: string }[] }[];
+    };
+    const violations = report.pluginReports.flatMap((plugin) =>
+      plugin.violations.map(
+        (violation) => `${plugin.pluginName} ${violation.ruleName}: ${violation.description}`,
+      ),
+    );
+    expect(violations).toEqual([]);
+  });
+
+  it('never admits traffic from 0.0.0.0/0 or ::/0, nor from any address range', () => {
+    const inline = Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroup')).flatMap(
+      (group) => (group.Properties?.SecurityGroupIngress ?? []) as Record<string, unknown>[],
+    );
+    const standalone = Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress')).map(
+      (rule) => rule.Properties as Record<string, unknown>,
+    );
+    const rules = [...inline, ...standalone];
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) {
+      expect(rule.CidrIp).toBeUndefined();
+      expect(rule.CidrIpv6).toBeUndefined();
+      expect(rule.SourceSecurityGroupId).toBeDefined();
+    }
+  });
+
+  it('spreads the network over three Availability Zones without an account or region', () => {
+    const zones = Object.values(resourcesOfType(template, 'AWS::EC2::Subnet')).map(
+      (subnet) => subnet.Properties?.AvailabilityZone,
+    );
+    expect(zones).toEqual([0, 1, 2].map((index) => ({ 'Fn::Select': [index, { 'Fn::GetAZs': '' }] })));
+  });
+
+  it('sets a retention on every log group', () => {
+    const groups = Object.values(resourcesOfType(template, 'AWS::Logs::LogGroup'));
+    expect(groups.length).toBeGreaterThanOrEqual(functionEntries.length + 2);
+    for (const group of groups) expect(group.Properties?.RetentionInDays).toBe(30);
+  });
+
+  it('runs every function of the stack on nodejs22.x arm64 inside the VPC', () => {
+    const functions = Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).filter(
+      // The custom-resource provider framework's own function talks only to CloudFormation and Lambda.
+      (fn) => !String(fn.Properties?.Description ?? '').includes('AWS CDK resource provider framework'),
+    );
+    expect(functions).toHaveLength(functionEntries.length);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        VpcConfig: { SubnetIds: expect.any(Array), SecurityGroupIds: expect.any(Array) },
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: expect.anything() },
+      });
+    }
+  });
+
+  it('bundles each function with esbuild into minified ESM that can require() and maps to its sources', () => {
+    const functions = Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).filter(
+      (fn) => fn.Properties?.Handler === 'index.handler',
+    );
+    expect(functions).toHaveLength(functionEntries.length);
+    for (const fn of functions) {
+      const assetHash = String((fn.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
+      const bundle = readFileSync(join(app.outdir, `asset.${assetHash}`, 'index.mjs'), 'utf8');
+      const sourceMap = JSON.parse(
+        readFileSync(join(app.outdir, `asset.${assetHash}`, 'index.mjs.map'), 'utf8'),
+      );
+      expect(bundle.startsWith("import { createRequire as __createRequire } from 'node:module';")).toBe(true);
+      expect(bundle).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
+      // Minified: long lines, no indentation left.
+      expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(1000);
+      expect(sourceMap.sources.some((source: string) => source.includes('functions/'))).toBe(true);
+    }
+  });
+
+  it('outputs the API URL, cluster ARN, ledger table and on-failure queue', () => {
+    template.hasOutput('ApiUrl', { Value: Match.anyValue() });
+    template.hasOutput('ClusterArn', { Value: Match.anyValue() });
+    template.hasOutput('LedgerTableName', { Value: Match.anyValue() });
+    template.hasOutput('OnFailureQueueUrl', { Value: Match.anyValue() });
+  });
+});
+
+describe('PaymentsStack settings', () => {
+  it('refuses a vpc object and a vpcId together', () => {
+    expect(() => synthPaymentsStack({ vpcId: 'vpc-0abc1234', vpc: {} as PaymentsStackProps['vpc'] })).toThrow(
+      /vpcId cannot be combined with a vpc object/,
+    );
+  });
+});
