@@ -1,8 +1,9 @@
-import type { MSKEvent } from 'aws-lambda';
+import { readConsumeConfig } from './config';
+import { createConsumeHandler } from './consume';
+import { createConsumeDependencies } from './dependencies';
 
-/** Placeholder until the consume function lands: fails the batch so the mapping acknowledges nothing. */
-export const handler = async (event: MSKEvent): Promise<never> => {
-  throw new Error(
-    `consume is not implemented yet; ${Object.keys(event.records).length} partitions left unacknowledged`,
-  );
-};
+/**
+ * Lambda entry point for the Kafka event source mapping (MSK or self-managed Kafka). Settings are read and
+ * clients created once per execution environment; a bad setting fails the cold start naming it.
+ */
+export const handler = createConsumeHandler(createConsumeDependencies(readConsumeConfig(process.env)));

@@ -1,8 +1,9 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { createIngestHandler } from './ingest-handler';
+import { readIngestSettings } from './settings';
 
-/** Placeholder until the ingest function lands: answers 501 so nobody mistakes it for a working endpoint. */
-export const handler = async (_event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => ({
-  statusCode: 501,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ message: 'ingest is not implemented yet' }),
-});
+/**
+ * POST /payments (API Gateway HTTP API, payload v2). Settings are read once per execution environment, at
+ * cold start: a bad value fails the start with a message naming the setting. The producer opens lazily on
+ * the first invocation and is reused by every later one.
+ */
+export const handler = createIngestHandler({ settings: readIngestSettings(process.env) });

@@ -13,14 +13,34 @@ export class ConfigError extends Error {
 }
 
 /**
- * Publishing failed and the producer session was discarded. Whether the records reached the broker is
- * unknown, so the caller must retry with the same event ids (the consumer catches any duplicate).
+ * Publishing failed and the producer session was discarded. Unless `sent` is false, whether the records
+ * reached the broker is unknown, so the caller must retry with the same event ids (the consumer catches
+ * any duplicate).
  */
 export class PublishError extends Error {
   readonly code = 'PUBLISH_FAILED';
   readonly retriable = true;
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** False when nothing was handed to Kafka (the session was already retired or could not look up the topic). */
+  readonly sent: boolean;
+  constructor(message: string, options?: { cause?: unknown; sent?: boolean }) {
     super(message, options);
     this.name = 'PublishError';
+    this.sent = options?.sent ?? true;
+  }
+}
+
+/**
+ * The topic does not exist on the cluster. Topics are provisioned, never auto-created (MSK does not
+ * auto-create them), so this is a deployment fault: retrying does not help and the session stays usable.
+ */
+export class TopicNotFoundError extends Error {
+  readonly code = 'TOPIC_NOT_FOUND';
+  readonly retriable = false;
+  constructor(
+    readonly topic: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`topic "${topic}" does not exist on the cluster; create it before publishing`, options);
+    this.name = 'TopicNotFoundError';
   }
 }

@@ -1,58 +1,117 @@
+import { isIP, type Socket, connect as tcpConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
-import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import { type ISocketFactory, Kafka, type KafkaConfig, type LogEntry, logLevel } from 'kafkajs';
 import { ConfigError } from './errors';
 import type { KafkaSettings } from './kafka-settings';
 
 /** Timeouts short enough to fail inside one Lambda invocation, long enough for a TLS + SASL handshake. */
 const CONNECTION_TIMEOUT_MS = 3_000;
 const AUTHENTICATION_TIMEOUT_MS = 3_000;
-const REQUEST_TIMEOUT_MS = 10_000;
-
-let resolvedBrokers: Promise<string[]> | undefined;
-
+/** Below the producer's publish deadline, so kafkajs can retry a request lost with a dead socket in time. */
+const REQUEST_TIMEOUT_MS = 5_000;
 /**
- * Resolves the broker list once per execution environment: GetBootstrapBrokers is an AWS API call with its
- * own rate limit, and the broker list of a cluster does not change while an environment lives.
+ * kafkajs backs off from 300 ms up to 30 s by default; an invocation cannot wait that long. Connecting gives
+ * up after 5 retries (about 2.5 s, pinned because kafkajs changes its defaults when NODE_ENV=test); the
+ * idempotent producer's sends keep kafkajs's unlimited retry count and are bounded by the publish deadline.
  */
-export function resolveBrokers(settings: KafkaSettings): Promise<string[]> {
-  if (settings.source.kind === 'list') return Promise.resolve([...settings.source.brokers]);
-  resolvedBrokers ??= lookUpMskBrokers(settings.source.clusterArn, settings).catch((error: unknown) => {
-    resolvedBrokers = undefined; // let the next invocation try again
-    throw error;
-  });
-  return resolvedBrokers;
+const RETRY = { initialRetryTime: 100, maxRetryTime: 1_000, retries: 5 };
+
+/** Where kafkajs log lines go: the function's structured logger (Powertools Logger fits this shape). */
+export interface KafkaLogSink {
+  debug(message: string, fields: Record<string, unknown>): void;
+  info(message: string, fields: Record<string, unknown>): void;
+  warn(message: string, fields: Record<string, unknown>): void;
+  error(message: string, fields: Record<string, unknown>): void;
 }
 
-async function lookUpMskBrokers(clusterArn: string, settings: KafkaSettings): Promise<string[]> {
+export interface CreateKafkaOptions {
+  /** Receives kafkajs log lines at WARN and above instead of kafkajs's own console output. */
+  readonly logger?: KafkaLogSink;
+}
+
+/** The brokers to dial and whether they speak TLS. */
+export interface BrokerEndpoints {
+  readonly brokers: readonly string[];
+  readonly tls: boolean;
+}
+
+const mskEndpoints = new Map<string, Promise<BrokerEndpoints>>();
+
+/**
+ * Resolves the brokers once per execution environment and cluster: GetBootstrapBrokers is an AWS API call
+ * with its own rate limit, and the broker list of a cluster does not change while an environment lives.
+ */
+export async function resolveBrokerEndpoints(settings: KafkaSettings): Promise<BrokerEndpoints> {
+  if (settings.source.kind === 'list') {
+    return { brokers: [...settings.source.brokers], tls: settings.auth === 'iam' };
+  }
+  const cacheKey = `${settings.source.clusterArn}|${settings.auth}`;
+  let pending = mskEndpoints.get(cacheKey);
+  if (!pending) {
+    pending = lookUpMskBrokers(settings.source.clusterArn, settings).catch((error: unknown) => {
+      mskEndpoints.delete(cacheKey); // let the next invocation try again
+      throw error;
+    });
+    mskEndpoints.set(cacheKey, pending);
+  }
+  return pending;
+}
+
+/** The broker list alone (kept for callers that only need host:port strings). */
+export async function resolveBrokers(settings: KafkaSettings): Promise<string[]> {
+  return [...(await resolveBrokerEndpoints(settings)).brokers];
+}
+
+/**
+ * MSK lists one bootstrap string per listener (MSK GetBootstrapBrokers API reference): SASL/IAM on 9098
+ * (TLS), TLS on 9094, plaintext on 9092. IAM needs the IAM listener; without auth, TLS is preferred.
+ */
+async function lookUpMskBrokers(clusterArn: string, settings: KafkaSettings): Promise<BrokerEndpoints> {
   const client = new KafkaClient(settings.region ? { region: settings.region } : {});
   const answer = await client.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
-  const list =
-    settings.auth === 'iam' ? answer.BootstrapBrokerStringSaslIam : answer.BootstrapBrokerStringTls;
-  if (!list) {
-    const wanted = settings.auth === 'iam' ? 'IAM (port 9098)' : 'TLS (port 9094)';
-    throw new ConfigError(
-      'MSK_CLUSTER_ARN',
-      `cluster ${clusterArn} has no ${wanted} bootstrap brokers; check KAFKA_AUTH`,
-    );
+  if (settings.auth === 'iam') {
+    const list = answer.BootstrapBrokerStringSaslIam;
+    if (!list) {
+      throw new ConfigError(
+        'MSK_CLUSTER_ARN',
+        `cluster ${clusterArn} has no IAM (port 9098) bootstrap brokers; enable IAM auth or check KAFKA_AUTH`,
+      );
+    }
+    return { brokers: list.split(','), tls: true };
   }
-  return list.split(',');
+  if (answer.BootstrapBrokerStringTls)
+    return { brokers: answer.BootstrapBrokerStringTls.split(','), tls: true };
+  if (answer.BootstrapBrokerString) return { brokers: answer.BootstrapBrokerString.split(','), tls: false };
+  throw new ConfigError(
+    'MSK_CLUSTER_ARN',
+    `cluster ${clusterArn} has no unauthenticated (TLS 9094 or plaintext 9092) bootstrap brokers; check KAFKA_AUTH`,
+  );
 }
 
 /** A kafkajs client for the configured cluster: plain for local Kafka, TLS + SASL OAUTHBEARER (IAM) for MSK. */
-export async function createKafka(settings: KafkaSettings, clientId: string): Promise<Kafka> {
+export async function createKafka(
+  settings: KafkaSettings,
+  clientId: string,
+  options: CreateKafkaOptions = {},
+): Promise<Kafka> {
+  const endpoints = await resolveBrokerEndpoints(settings);
   const config: KafkaConfig = {
     clientId,
-    brokers: await resolveBrokers(settings),
+    brokers: [...endpoints.brokers],
+    ssl: endpoints.tls,
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     authenticationTimeout: AUTHENTICATION_TIMEOUT_MS,
     requestTimeout: REQUEST_TIMEOUT_MS,
+    retry: RETRY,
+    socketFactory: lowLatencySocket,
     logLevel: logLevel.WARN,
   };
+  if (options.logger) config.logCreator = forwardLogsTo(options.logger);
   if (settings.auth === 'iam') {
     const region = settings.region;
     if (!region) throw new ConfigError('AWS_REGION', 'is required for KAFKA_AUTH=iam');
-    config.ssl = true;
     config.sasl = {
       mechanism: 'oauthbearer',
       // MSK IAM: the signed token is presented as the OAUTHBEARER value (aws-msk-iam-sasl-signer-js).
@@ -60,4 +119,35 @@ export async function createKafka(settings: KafkaSettings, clientId: string): Pr
     };
   }
   return new Kafka(config);
+}
+
+/** Keep-alive probes after this much idle time, as kafkajs's own socket factory does. */
+const KEEP_ALIVE_DELAY_MS = 60_000;
+
+/**
+ * kafkajs's default socket factory, plus TCP_NODELAY: one small produce request per invocation should leave
+ * at once rather than wait for Nagle's algorithm to coalesce it with data that never comes.
+ */
+const lowLatencySocket: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+  const socket: Socket = ssl
+    ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
+    : tcpConnect({ host, port }, onConnect);
+  socket.setKeepAlive(true, KEEP_ALIVE_DELAY_MS);
+  socket.setNoDelay(true);
+  return socket;
+};
+
+/**
+ * kafkajs logs every failed attempt at ERROR, retried ones included; the caller decides and logs the
+ * outcome of a publish, so kafkajs's errors are passed on as warnings.
+ */
+function forwardLogsTo(sink: KafkaLogSink): () => (entry: LogEntry) => void {
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, timestamp: _timestamp, ...extra } = log;
+      const fields = namespace ? { ...extra, namespace } : extra;
+      if (level === logLevel.ERROR || level === logLevel.WARN) sink.warn(message, fields);
+      else if (level === logLevel.INFO) sink.info(message, fields);
+      else sink.debug(message, fields);
+    };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Kafka, type Message, Partitioners, type PartitionMetadata, type Producer } from 'kafkajs';
-import { PublishError } from './errors';
+import { ConfigError, PublishError, TopicNotFoundError } from './errors';
+import { failureReason, isUnknownTopic } from './kafka-errors';
 import { RecordHeader } from './record-headers';
 
 export interface OutgoingRecord {
@@ -19,25 +20,40 @@ export interface DeliveredRecord {
 }
 
 export interface ProducerSessionOptions {
-  /** Upper bound for one publish, retries included (idempotent kafkajs retries without limit). */
+  /** Upper bound for opening a session and for one publish, retries included (idempotent kafkajs retries without limit). */
   readonly publishTimeoutMs?: number;
+  /** Called once when a session is retired, with the failure that retired it (for logs and metrics). */
+  readonly onRetired?: (retired: { sessionId: string; reason: string; error: unknown }) => void;
+  /**
+   * Topics whose partitions are looked up while the producer connects, instead of one after the other on
+   * the first publish: a cold start then waits for one connection handshake, not two. A failed lookup is
+   * not an error here; the first publish to that topic looks it up again.
+   */
+  readonly prefetchTopics?: readonly string[];
 }
 
 const DEFAULT_PUBLISH_TIMEOUT_MS = 10_000;
+/** The same murmur2 partitioner as the Java client's default for keyed records (kafkajs 2.x default). */
 const choosePartition = Partitioners.DefaultPartitioner();
 
 /**
  * One idempotent kafkajs producer and the per-partition sequence numbers written in record headers.
+ *
  * Publishes are serialised: kafkajs can reuse a sequence number when a send races a retry rollback and the
- * broker then drops the racing batch as a "duplicate". A session that failed once is never used again,
- * because whether its last records were stored is unknown and its header sequence could no longer be trusted.
+ * broker then drops the racing batch as a "duplicate". A session that failed a send is never used again:
+ * whether its last records were stored is unknown, kafkajs does not recover from the idempotence errors
+ * 45/46/47/59 (it keeps the same producer id and sequences), and the header sequence could have a hole.
+ *
+ * The partition is chosen here, before sending, because the header sequence is per partition. The topic's
+ * partition list comes from one metadata request through a short-lived admin client: kafkajs does not expose
+ * the producer's own metadata, and a custom partitioner would run again on every retry.
  */
 export class ProducerSession {
   readonly id = randomUUID();
-  private readonly partitionCounts = new Map<string, PartitionMetadata[]>();
+  private readonly partitionsByTopic = new Map<string, PartitionMetadata[]>();
   private readonly nextSequence = new Map<string, number>();
   private queue: Promise<unknown> = Promise.resolve();
-  private failed: unknown;
+  private failure: { error: unknown } | undefined;
 
   private constructor(
     private readonly kafka: Kafka,
@@ -45,45 +61,101 @@ export class ProducerSession {
     private readonly publishTimeoutMs: number,
   ) {}
 
+  /** Connects an idempotent producer (InitProducerId: a new producer id) within the publish deadline. */
   static async open(kafka: Kafka, options: ProducerSessionOptions = {}): Promise<ProducerSession> {
+    const publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
     const producer = kafka.producer({
       idempotent: true, // forces acks = -1 and retries with the same sequence numbers
       allowAutoTopicCreation: false, // MSK does not auto-create topics; neither do we
       maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner, // explicit, so kafkajs does not warn about v1 → v2
     });
-    await producer.connect();
-    return new ProducerSession(kafka, producer, options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS);
+    const session = new ProducerSession(kafka, producer, publishTimeoutMs);
+    const connecting = producer.connect();
+    const prefetching = (options.prefetchTopics ?? []).map((topic) =>
+      session.partitionsOf(topic).catch(() => undefined),
+    );
+    try {
+      await withDeadline(
+        Promise.all([connecting, ...prefetching]),
+        publishTimeoutMs,
+        'connecting a producer',
+      );
+    } catch (error) {
+      // A connect still running would leave an orphan producer with open sockets behind.
+      void connecting.then(
+        () => producer.disconnect(),
+        () => producer.disconnect(),
+      );
+      throw error;
+    }
+    return session;
   }
 
   get usable(): boolean {
-    return this.failed === undefined;
+    return this.failure === undefined;
   }
 
-  /** Publishes the records with acks = all and answers only once the broker acknowledged every one. */
+  /**
+   * Publishes the records with acks = all and answers only once the broker acknowledged every one.
+   * Fails with PublishError (the session is then retired) or TopicNotFoundError (the session stays usable).
+   */
   publish(topic: string, records: readonly OutgoingRecord[]): Promise<DeliveredRecord[]> {
     const run = this.queue.then(() => this.publishNow(topic, records));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
+  /** Retires the session: later publishes fail with PublishError (sent = false). */
+  retire(error: unknown): void {
+    this.failure ??= { error };
+  }
+
   async close(): Promise<void> {
+    this.retire(new Error(`producer session ${this.id} was closed`));
     await this.producer.disconnect().catch(() => undefined);
   }
 
   private async publishNow(topic: string, records: readonly OutgoingRecord[]): Promise<DeliveredRecord[]> {
-    if (this.failed !== undefined) {
-      throw new PublishError(`producer session ${this.id} already failed`, { cause: this.failed });
+    if (this.failure !== undefined) {
+      throw new PublishError(
+        `producer session ${this.id} is retired (${failureReason(this.failure.error)})`,
+        {
+          cause: this.failure.error,
+          sent: false,
+        },
+      );
+    }
+    const deadline = Date.now() + this.publishTimeoutMs;
+    let partitions: PartitionMetadata[];
+    try {
+      partitions = await withDeadline(
+        this.partitionsOf(topic),
+        this.publishTimeoutMs,
+        `metadata of ${topic}`,
+      );
+    } catch (error) {
+      if (error instanceof TopicNotFoundError) throw error;
+      this.retire(error);
+      throw new PublishError(`looking up the partitions of ${topic} failed`, { cause: error, sent: false });
     }
     try {
-      return await withDeadline(this.send(topic, records), this.publishTimeoutMs, topic);
+      return await withDeadline(
+        this.send(topic, partitions, records),
+        Math.max(1, deadline - Date.now()),
+        `acknowledgement from ${topic}`,
+      );
     } catch (error) {
-      this.failed = error;
+      this.retire(error);
       throw new PublishError(`publishing ${records.length} record(s) to ${topic} failed`, { cause: error });
     }
   }
 
-  private async send(topic: string, records: readonly OutgoingRecord[]): Promise<DeliveredRecord[]> {
-    const partitions = await this.partitionsOf(topic);
+  private async send(
+    topic: string,
+    partitions: PartitionMetadata[],
+    records: readonly OutgoingRecord[],
+  ): Promise<DeliveredRecord[]> {
     const sequences = new Map<number, number>();
     const planned = records.map((record) => {
       const partition = choosePartition({
@@ -112,9 +184,12 @@ export class ProducerSession {
       acks: -1,
       messages: planned.map((p) => p.message),
     });
+    // A send that finished after the deadline retired the session must not advance its sequences.
+    if (this.failure !== undefined) throw new Error(`acknowledged after producer session ${this.id} retired`);
     for (const [partition, next] of sequences) this.nextSequence.set(`${topic}/${partition}`, next);
 
-    // kafkajs sends one batch per partition, keeping the order of the messages it was given.
+    // kafkajs sends one batch per partition, keeping the order of the messages it was given; a duplicate
+    // of an earlier batch is answered with that batch's original base offset (Kafka's idempotence rules).
     const baseOffsets = new Map(
       acknowledged.map((meta) => [meta.partition, BigInt(meta.baseOffset ?? '-1')]),
     );
@@ -128,57 +203,90 @@ export class ProducerSession {
     });
   }
 
+  /** One metadata request through a short-lived admin client (its own connection, closed right after). */
   private async partitionsOf(topic: string): Promise<PartitionMetadata[]> {
-    const known = this.partitionCounts.get(topic);
+    const known = this.partitionsByTopic.get(topic);
     if (known) return known;
     const admin = this.kafka.admin();
-    await admin.connect();
     try {
+      await admin.connect();
       const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-      const partitions = topics[0]?.partitions ?? [];
-      if (partitions.length === 0) throw new Error(`topic ${topic} has no partitions`);
-      this.partitionCounts.set(topic, partitions);
+      const partitions = topics.find((entry) => entry.name === topic)?.partitions ?? [];
+      if (partitions.length === 0) throw new TopicNotFoundError(topic);
+      this.partitionsByTopic.set(topic, partitions);
       return partitions;
+    } catch (error) {
+      if (isUnknownTopic(error)) throw new TopicNotFoundError(topic, { cause: error });
+      throw error;
     } finally {
-      await admin.disconnect();
+      await admin.disconnect().catch(() => undefined);
     }
   }
 }
 
-function withDeadline<T>(work: Promise<T>, timeoutMs: number, topic: string): Promise<T> {
+function withDeadline<T>(work: Promise<T>, timeoutMs: number, waitingFor: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no acknowledgement from ${topic} within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    timer = setTimeout(() => reject(new Error(`no ${waitingFor} within ${timeoutMs} ms`)), timeoutMs);
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** The `reason` a session retired for being idle too long is reported with. */
+export const IDLE_RETIREMENT = 'IDLE';
+
+export interface WarmProducerOptions extends ProducerSessionOptions {
+  /**
+   * A session idle for longer is replaced before the next publish, instead of sending into connections
+   * that may have died while the environment was frozen: a connection reset is retried at once by kafkajs,
+   * but one that went silent only fails at the publish deadline.
+   * @default - sessions are kept however long they are idle
+   */
+  readonly maxIdleMs?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
 }
 
 /**
  * The warm producer of one execution environment: opened lazily by the first publish, reused by every
  * later invocation, and replaced by a new session (new producer id, new header sequence space) after any
  * failure. Failures surface as PublishError (retriable) so the caller can answer "try again".
+ *
+ * When the session was retired before anything of a publish was sent (another caller's failure, or the
+ * topic lookup failed), the publish moves to a fresh session once: nothing can be duplicated by that.
  */
 export class WarmProducer {
   private session: Promise<ProducerSession> | undefined;
+  private lastActivity = 0;
 
   constructor(
     private readonly connect: () => Promise<Kafka>,
-    private readonly options: ProducerSessionOptions = {},
+    private readonly options: WarmProducerOptions = {},
   ) {}
 
   async publish(topic: string, records: readonly OutgoingRecord[]): Promise<DeliveredRecord[]> {
-    const pending = this.current();
-    const session = await pending;
+    this.retireIfIdle();
     try {
-      return await session.publish(topic, records);
-    } catch (error) {
-      // Only the invocation holding the failed session replaces it; a newer session stays.
-      if (this.session === pending) this.session = undefined;
-      void session.close();
-      throw error;
+      return await this.publishWithRetry(topic, records);
+    } finally {
+      this.lastActivity = this.now();
+    }
+  }
+
+  private async publishWithRetry(
+    topic: string,
+    records: readonly OutgoingRecord[],
+  ): Promise<DeliveredRecord[]> {
+    for (let attempt = 1; ; attempt++) {
+      const pending = this.current();
+      const session = await pending;
+      try {
+        return await session.publish(topic, records);
+      } catch (error) {
+        if (!(error instanceof PublishError)) throw error; // e.g. TopicNotFoundError: the session is fine
+        this.replace(pending, session, error);
+        if (error.sent || attempt > 1) throw error;
+      }
     }
   }
 
@@ -193,6 +301,39 @@ export class WarmProducer {
     await (await pending?.catch(() => undefined))?.close();
   }
 
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private retireIfIdle(): void {
+    const now = this.now();
+    const idleFor = now - this.lastActivity;
+    this.lastActivity = now;
+    const stale = this.session;
+    const { maxIdleMs } = this.options;
+    if (stale === undefined || maxIdleMs === undefined || idleFor <= maxIdleMs) return;
+    this.session = undefined;
+    void stale.then(
+      (session) => {
+        this.options.onRetired?.({ sessionId: session.id, reason: IDLE_RETIREMENT, error: undefined });
+        return session.close();
+      },
+      () => undefined,
+    );
+  }
+
+  /** Only the caller holding the failed session replaces it; a newer session stays. */
+  private replace(pending: Promise<ProducerSession>, session: ProducerSession, error: PublishError): void {
+    if (this.session !== pending) return;
+    this.session = undefined;
+    this.options.onRetired?.({
+      sessionId: session.id,
+      reason: failureReason(error.cause),
+      error: error.cause,
+    });
+    void session.close();
+  }
+
   private current(): Promise<ProducerSession> {
     const pending =
       this.session ??
@@ -200,7 +341,8 @@ export class WarmProducer {
         .then((kafka) => ProducerSession.open(kafka, this.options))
         .catch((error: unknown) => {
           if (this.session === pending) this.session = undefined;
-          throw new PublishError('could not connect a producer to Kafka', { cause: error });
+          if (error instanceof ConfigError) throw error; // a deployment fault, not a reason to retry
+          throw new PublishError('could not connect a producer to Kafka', { cause: error, sent: false });
         });
     this.session = pending;
     return pending;

@@ -1,0 +1,184 @@
+/**
+ * Consume throughput (`npm run bench:consume`):
+ * 1. the pure per-partition verification, no I/O (goal ≥ 500,000 records/s);
+ * 2. decoding + reading + verification of MSK batches, still no I/O (for comparison);
+ * 3. the whole handler with the embedded ledger (dynalite in this process), batches of 100 (goal ≥ 3,000 records/s).
+ * Each figure is the median of several runs.
+ */
+import { randomUUID } from 'node:crypto';
+import { availableParallelism, loadavg } from 'node:os';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { MSKEvent, MSKRecord } from 'aws-lambda';
+import { createConsumeHandler } from '../functions/consume/consume';
+import type { DeadLetter, DeadLetterSink } from '../functions/consume/dead-letters';
+import { decodeKafkaEvent } from '../functions/consume/kafka-event';
+import { type ReadRecord, readRecord } from '../functions/consume/record-reading';
+import { verifyPartition } from '../functions/consume/verification';
+import { createLedgerClient } from '../functions/ledger/client';
+import { DynamoDbLedger, type PartitionSnapshot } from '../functions/ledger/ledger';
+import { RecordHeader } from '../functions/shared/record-headers';
+import { ensureLedgerTable, startLedgerStore } from '../local/ledger-store';
+
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+const RUNS = 5;
+const BATCH = 100;
+const ref = { topic: 'payments', partition: 0 };
+const session = randomUUID();
+
+function signed(text: string): number[] {
+  return [...Buffer.from(text)].map((b) => (b > 127 ? b - 256 : b));
+}
+
+function record(offset: number, sequence: number, prefix: string): MSKRecord {
+  const eventId = `${prefix}-${offset}`;
+  const event = {
+    eventId,
+    accountId: `acct-${offset % 97}`,
+    type: 'capture',
+    amount: 1000 + (offset % 500),
+    currency: 'EUR',
+    occurredAt: '2026-01-31T12:00:00Z',
+  };
+  return {
+    topic: ref.topic,
+    partition: ref.partition,
+    offset,
+    timestamp: 1_767_225_600_000 + offset,
+    timestampType: 'CREATE_TIME',
+    key: Buffer.from(event.accountId).toString('base64'),
+    value: Buffer.from(JSON.stringify(event)).toString('base64'),
+    headers: [
+      { [RecordHeader.eventId]: signed(eventId) },
+      { [RecordHeader.producerSession]: signed(session) },
+      { [RecordHeader.partitionSequence]: signed(String(sequence)) },
+    ],
+  };
+}
+
+function batchEvent(records: MSKRecord[]): MSKEvent {
+  return {
+    eventSource: 'aws:kafka',
+    eventSourceArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/payments/bench',
+    bootstrapServers: '127.0.0.1:9092',
+    records: { [`${ref.topic}-${ref.partition}`]: records },
+  };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+};
+const format = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** 1 and 2: batches of 100 after a ledger state that knows the session, as in steady state. */
+function pureFigures(): { verify: number; decodeAndVerify: number } {
+  const total = 200_000;
+  const events: MSKEvent[] = [];
+  for (let start = 0; start < total; start += BATCH) {
+    events.push(batchEvent(Array.from({ length: BATCH }, (_, i) => record(start + i, start + i, 'pure'))));
+  }
+  const read: ReadRecord[][] = events.map((event) =>
+    (decodeKafkaEvent(event)[0]?.records ?? []).map(readRecord),
+  );
+  const snapshots: PartitionSnapshot[] = read.map((batch) => ({
+    lastOffset: (batch[0]?.source.offset ?? 0) - 1,
+    lastSequences: new Map([[session, (batch[0]?.origin?.partitionSequence ?? 0) - 1]]),
+    applied: new Map(),
+  }));
+
+  const verifyRuns: number[] = [];
+  const fullRuns: number[] = [];
+  let sink = 0;
+  for (let run = 0; run < RUNS + 1; run += 1) {
+    let started = performance.now();
+    for (let i = 0; i < read.length; i += 1) {
+      sink += verifyPartition(ref, read[i] ?? [], snapshots[i] as PartitionSnapshot).length;
+    }
+    const verifySeconds = (performance.now() - started) / 1000;
+    started = performance.now();
+    for (let i = 0; i < events.length; i += 1) {
+      const records = (decodeKafkaEvent(events[i])[0]?.records ?? []).map(readRecord);
+      sink += verifyPartition(ref, records, snapshots[i] as PartitionSnapshot).length;
+    }
+    const fullSeconds = (performance.now() - started) / 1000;
+    if (run > 0) {
+      // run 0 warms the JIT
+      verifyRuns.push(total / verifySeconds);
+      fullRuns.push(total / fullSeconds);
+    }
+  }
+  if (sink === 0) throw new Error('nothing verified');
+  return { verify: median(verifyRuns), decodeAndVerify: median(fullRuns) };
+}
+
+/** 3: the handler, embedded ledger, no anomalies (the dead-letter sink is never called). */
+async function handlerFigure(): Promise<{ recordsPerSecond: number; transactionsPerBatch: number }> {
+  const store = await startLedgerStore();
+  const client = createLedgerClient({ endpoint: store.endpoint });
+  const unused: DeadLetterSink = {
+    publish: async (letters: readonly DeadLetter[]) => {
+      if (letters.length > 0) throw new Error('the benchmark batches hold no anomalies');
+    },
+  };
+  const batches = 40;
+  const runs: number[] = [];
+  let transactions = 0;
+  try {
+    for (let run = 0; run < RUNS + 1; run += 1) {
+      const tableName = `bench-${randomUUID()}`;
+      await ensureLedgerTable(client, tableName);
+      const handler = createConsumeHandler({
+        ledger: new DynamoDbLedger(client, tableName),
+        deadLetters: unused,
+        logger: new Logger({ serviceName: 'consume', logLevel: 'SILENT' }),
+        metrics: new Metrics({ namespace: 'ExactlyOncePayments', serviceName: 'consume' }),
+      });
+      const events = Array.from({ length: batches }, (_, b) =>
+        batchEvent(
+          Array.from({ length: BATCH }, (_, i) => record(b * BATCH + i, b * BATCH + i, `run${run}`)),
+        ),
+      );
+      const committedBefore = store.committedTransactions;
+      const started = performance.now();
+      for (const event of events) {
+        const response = await handler(event, {} as never);
+        if (response.batchItemFailures.length > 0) throw new Error('a batch failed');
+      }
+      const seconds = (performance.now() - started) / 1000;
+      transactions = (store.committedTransactions - committedBefore) / batches;
+      if (run > 0) runs.push((batches * BATCH) / seconds);
+    }
+  } finally {
+    client.destroy();
+    await store.close();
+  }
+  return { recordsPerSecond: median(runs), transactionsPerBatch: transactions };
+}
+
+const pure = pureFigures();
+const handler = await handlerFigure();
+console.log(`consume benchmark (median of ${RUNS} runs, batches of ${BATCH} records, one partition)`);
+// Other processes on the machine move these figures; the load average says how busy it was.
+console.log(
+  `${availableParallelism()} CPUs, load average ${loadavg()
+    .map((load) => load.toFixed(1))
+    .join(' / ')} (1 / 5 / 15 min)`,
+);
+console.table([
+  {
+    step: 'verification only (pure, no I/O)',
+    'records/s': format(pure.verify),
+    goal: '≥ 500,000',
+  },
+  {
+    step: 'decode + read + verify (pure, no I/O)',
+    'records/s': format(pure.decodeAndVerify),
+    goal: '-',
+  },
+  {
+    step: `handler + embedded ledger (${handler.transactionsPerBatch} transactions/batch)`,
+    'records/s': format(handler.recordsPerSecond),
+    goal: '≥ 3,000',
+  },
+]);

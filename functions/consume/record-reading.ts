@@ -1,0 +1,109 @@
+import { isUsableEventId } from '../ledger/keys';
+import type { Origin } from '../ledger/ledger';
+import { type PaymentEvent, PaymentEventSchema } from '../shared/payment-event';
+import { RecordHeader } from '../shared/record-headers';
+import type { SourceRecord } from './kafka-event';
+
+/** A record read as a payment event, or the reason it cannot be one. */
+export interface ReadRecord {
+  readonly source: SourceRecord;
+  /** The event id to key the ledger by: the validated body's, else a usable `event-id` header, else none. */
+  readonly eventId: string | undefined;
+  /** The producer session and sequence from the headers, when both are well-formed. */
+  readonly origin: Origin | undefined;
+  readonly content:
+    | { readonly ok: true; readonly event: PaymentEvent }
+    | { readonly ok: false; readonly reason: 'MALFORMED' | 'INVALID'; readonly detail: string };
+}
+
+/** Producer session ids are UUIDs today; accept any short identifier so a future id format still works. */
+const PRODUCER_SESSION = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A decimal sequence: 0, 1, 2, … without sign or leading zeros. */
+const SEQUENCE = /^(0|[1-9][0-9]{0,15})$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function readRecord(source: SourceRecord): ReadRecord {
+  const headerEventId = headerText(source, RecordHeader.eventId);
+  const session = headerText(source, RecordHeader.producerSession);
+  const sequence = headerText(source, RecordHeader.partitionSequence);
+  const origin =
+    session !== undefined &&
+    PRODUCER_SESSION.test(session) &&
+    sequence !== undefined &&
+    SEQUENCE.test(sequence) &&
+    Number(sequence) <= Number.MAX_SAFE_INTEGER
+      ? { producerSession: session, partitionSequence: Number(sequence) }
+      : undefined;
+  const rejected = (reason: 'MALFORMED' | 'INVALID', detail: string, bodyEventId?: unknown): ReadRecord => ({
+    source,
+    eventId: isUsableEventId(headerEventId)
+      ? headerEventId
+      : typeof bodyEventId === 'string' && isUsableEventId(bodyEventId)
+        ? bodyEventId
+        : undefined,
+    origin,
+    content: { ok: false, reason, detail },
+  });
+
+  if (source.value === undefined || source.value.length === 0) {
+    return rejected('MALFORMED', 'the record has no value; a payment event as JSON was expected');
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(utf8.decode(source.value));
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return rejected(
+      'MALFORMED',
+      `the value is not UTF-8 JSON (${why}); a payment event as JSON was expected`,
+    );
+  }
+  const bodyEventId =
+    typeof body === 'object' && body !== null ? (body as { eventId?: unknown }).eventId : undefined;
+  const missing = missingHeader(headerEventId, session, sequence, origin);
+  if (missing) return rejected('MALFORMED', missing, bodyEventId);
+
+  const parsed = PaymentEventSchema.safeParse(body);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`)
+      .join('; ');
+    return rejected('INVALID', `the value is not a valid payment event (${issues})`, bodyEventId);
+  }
+  if (parsed.data.eventId !== headerEventId) {
+    return rejected(
+      'INVALID',
+      `the ${RecordHeader.eventId} header "${headerEventId}" differs from the event's eventId "${parsed.data.eventId}"; both must name the same event`,
+      bodyEventId,
+    );
+  }
+  return { source, eventId: parsed.data.eventId, origin, content: { ok: true, event: parsed.data } };
+}
+
+function missingHeader(
+  eventId: string | undefined,
+  session: string | undefined,
+  sequence: string | undefined,
+  origin: Origin | undefined,
+): string | undefined {
+  const expected = `records must carry the ${RecordHeader.eventId}, ${RecordHeader.producerSession} and ${RecordHeader.partitionSequence} headers the ingest function writes`;
+  if (eventId === undefined) return `the record has no ${RecordHeader.eventId} header; ${expected}`;
+  if (session === undefined) return `the record has no ${RecordHeader.producerSession} header; ${expected}`;
+  if (sequence === undefined)
+    return `the record has no ${RecordHeader.partitionSequence} header; ${expected}`;
+  if (origin === undefined) {
+    return `the ${RecordHeader.producerSession} "${clip(session)}" / ${RecordHeader.partitionSequence} "${clip(sequence)}" headers are not an identifier and a decimal sequence`;
+  }
+  return undefined;
+}
+
+/** The first header of that name as UTF-8 text (Kafka allows repeated names; the producer writes one). */
+function headerText(record: SourceRecord, name: string): string | undefined {
+  for (const header of record.headers) if (header.name === name) return header.value.toString('utf8');
+  return undefined;
+}
+
+function clip(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 61)}...` : text;
+}

@@ -1,0 +1,150 @@
+import { type PartitionRef, partitionName } from '../ledger/keys';
+import type { AppliedLocation, Origin, PartitionSnapshot } from '../ledger/ledger';
+import type { PaymentEvent } from '../shared/payment-event';
+import type { Anomaly } from './anomaly';
+import type { ReadRecord } from './record-reading';
+
+/**
+ * The per-partition exactly-once check: pure, no I/O. Given what the ledger knows (last processed offset,
+ * last sequence per producer session, where event ids were applied) it classifies each record in offset order:
+ *
+ * 1. offset at or below the last processed one → redelivered (the event source mapping retries batches);
+ * 2. not decodable / not a payment event → MALFORMED / INVALID;
+ * 3. event id applied before at another offset → DUPLICATE;
+ * 4. sequence at or below the last one of its producer session on this partition → OUT_OF_ORDER;
+ * 5. sequence beyond last + 1 → applied, plus a GAP anomaly naming the missing range;
+ * 6. otherwise → applied.
+ *
+ * A producer session numbers its records 0, 1, 2, … per partition (record-headers.ts), so a session first
+ * seen at sequence n > 0 is missing 0 … n-1. A record whose headers carry a well-formed session and sequence
+ * moves that session forward whatever else is wrong with it (it did take that sequence), except when its
+ * sequence is not ahead (OUT_OF_ORDER or a late MALFORMED/INVALID record), which never moves it back.
+ */
+
+export type Verdict =
+  | { readonly kind: 'redelivered'; readonly record: ReadRecord }
+  | {
+      readonly kind: 'applied';
+      readonly record: ReadRecord;
+      readonly eventId: string;
+      readonly event: PaymentEvent;
+      readonly origin: Origin;
+      /** A GAP anomaly to dead-letter alongside (the event itself is applied). */
+      readonly anomaly: Anomaly | undefined;
+      readonly advance: Origin;
+    }
+  | {
+      readonly kind: 'dead-lettered';
+      readonly record: ReadRecord;
+      readonly anomaly: Anomaly;
+      /** The session sequence this record moves forward, if any. */
+      readonly advance: Origin | undefined;
+    };
+
+export function verifyPartition(
+  ref: PartitionRef,
+  records: readonly ReadRecord[],
+  known: PartitionSnapshot,
+): Verdict[] {
+  const name = partitionName(ref);
+  let lastOffset = known.lastOffset ?? -1;
+  // Only what this batch changes is copied; the snapshot stays untouched.
+  const sequences = new Map<string, number>();
+  const appliedHere = new Map<string, number>();
+  const lastSequenceOf = (session: string): number =>
+    sequences.get(session) ?? known.lastSequences.get(session) ?? -1;
+
+  const verdicts: Verdict[] = [];
+  for (const record of records) {
+    const offset = record.source.offset;
+    const at = `${name}@${offset}`;
+    if (offset <= lastOffset || isSameRecord(known.applied.get(record.eventId ?? ''), ref, offset)) {
+      verdicts.push({ kind: 'redelivered', record });
+      continue;
+    }
+    lastOffset = offset;
+
+    const origin = record.origin;
+    const last = origin ? lastSequenceOf(origin.producerSession) : -1;
+    const ahead = origin !== undefined && origin.partitionSequence > last;
+    const advance = ahead ? origin : undefined;
+    if (advance) sequences.set(advance.producerSession, advance.partitionSequence);
+    const skipped = origin && ahead && origin.partitionSequence > last + 1 ? missing(origin, last, name) : '';
+
+    if (!record.content.ok) {
+      verdicts.push({
+        kind: 'dead-lettered',
+        record,
+        anomaly: {
+          reason: record.content.reason,
+          detail: `${at}: ${record.content.detail}; not applied.${skipped}`,
+        },
+        advance,
+      });
+      continue;
+    }
+    const eventId = record.content.event.eventId;
+    const earlier = known.applied.get(eventId);
+    const earlierHere = appliedHere.get(eventId);
+    if (earlier !== undefined || earlierHere !== undefined) {
+      const where = earlier ? `${partitionName(earlier)}@${earlier.offset}` : `${name}@${earlierHere}`;
+      verdicts.push({
+        kind: 'dead-lettered',
+        record,
+        anomaly: {
+          reason: 'DUPLICATE',
+          detail: `${at}: event ${eventId} was already applied at ${where}; this copy was not applied (a client or producer retry published it again).${skipped}`,
+        },
+        advance,
+      });
+      continue;
+    }
+    if (origin === undefined) throw new Error(`unreachable: a valid record without an origin at ${at}`);
+    if (!advance) {
+      verdicts.push({
+        kind: 'dead-lettered',
+        record,
+        anomaly: {
+          reason: 'OUT_OF_ORDER',
+          detail: `${at}: event ${eventId} has sequence ${origin.partitionSequence} of producer session ${origin.producerSession}, which already reached ${last} on ${name}; not applied, check the producer and replay it if it is genuine.`,
+        },
+        advance: undefined,
+      });
+      continue;
+    }
+    appliedHere.set(eventId, offset);
+    verdicts.push({
+      kind: 'applied',
+      record,
+      eventId,
+      event: record.content.event,
+      origin,
+      advance,
+      anomaly: skipped
+        ? {
+            reason: 'GAP',
+            detail: `${at}: event ${eventId} was applied, but${skipped.replace(/^ Also,/, '')}`,
+          }
+        : undefined,
+    });
+  }
+  return verdicts;
+}
+
+/** The ledger already holds this very record (same partition and offset): it is a redelivery. */
+function isSameRecord(applied: AppliedLocation | undefined, ref: PartitionRef, offset: number): boolean {
+  return (
+    applied !== undefined &&
+    applied.topic === ref.topic &&
+    applied.partition === ref.partition &&
+    applied.offset === offset
+  );
+}
+
+function missing(origin: Origin, last: number, name: string): string {
+  const from = last + 1;
+  const to = origin.partitionSequence - 1;
+  const range =
+    from === to ? `sequence ${from} is` : `sequences ${from} to ${to} (${to - from + 1} records) are`;
+  return ` Also, ${range} missing from producer session ${origin.producerSession} on ${name}: records were lost or published elsewhere between the producer and this partition.`;
+}

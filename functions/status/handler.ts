@@ -1,0 +1,14 @@
+import { createLedgerClient } from '../ledger/client';
+import { readStatusSettings } from './settings';
+import { createStatusHandler } from './status-handler';
+
+const settings = readStatusSettings(process.env);
+
+/**
+ * GET /payments/{eventId} (API Gateway HTTP API, payload v2): a read-only view of the ledger. Settings are
+ * read and the DynamoDB client created once per execution environment.
+ */
+export const handler = createStatusHandler({
+  client: createLedgerClient({ endpoint: settings.dynamodbEndpoint, region: settings.region }),
+  tableName: settings.ledgerTable,
+});

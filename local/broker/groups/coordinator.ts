@@ -1,0 +1,445 @@
+/**
+ * The group coordinator: the consumer-group membership protocol of Apache Kafka's
+ * GroupCoordinator (KIP-62 rebalance timeouts, KIP-394 member id required), for one broker.
+ *
+ * States (kafka.coordinator.group.GroupState):
+ *   Empty ──join──▶ PreparingRebalance ──all members joined / rebalance timeout──▶ CompletingRebalance
+ *   CompletingRebalance ──leader's SyncGroup──▶ Stable
+ *   Stable / CompletingRebalance ──join of a new or changed member, leave, session expiry──▶ PreparingRebalance
+ *   PreparingRebalance ──no member left──▶ Empty
+ *
+ * Join and sync requests resolve when the rebalance reaches the point Kafka would answer them, so a
+ * client's JoinGroup stays pending until every known member has rejoined, as with Kafka.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DescribedGroup } from '../protocol/apis/describe-groups';
+import type { GroupProtocol, JoinGroupRequest, JoinGroupResponse } from '../protocol/apis/join-group';
+import type { LeavingMember } from '../protocol/apis/leave-group';
+import type { SyncGroupRequest, SyncGroupResponse } from '../protocol/apis/sync-group';
+import { ErrorCode } from '../protocol/error-codes';
+import { commonProtocols, selectProtocol } from './protocol-selection';
+
+export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable';
+
+export interface CoordinatorOptions {
+  /** group.min.session.timeout.ms; Kafka's default is 6000. */
+  readonly minSessionTimeoutMs?: number;
+  /** group.max.session.timeout.ms; Kafka's default is 1800000. */
+  readonly maxSessionTimeoutMs?: number;
+  /**
+   * group.initial.rebalance.delay.ms: how long the first rebalance of an empty group waits for more
+   * members. Kafka's default is 3000; 0 here so that local runs and tests start at once.
+   */
+  readonly initialRebalanceDelayMs?: number;
+}
+
+export interface JoinContext {
+  readonly version: number;
+  readonly clientId: string;
+  readonly clientHost: string;
+}
+
+interface Member {
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly clientId: string;
+  readonly clientHost: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocols: readonly GroupProtocol[];
+  assignment: Buffer;
+  awaitingJoin: ((response: JoinGroupResponse) => void) | undefined;
+  awaitingSync: ((response: SyncGroupResponse) => void) | undefined;
+  sessionTimer: NodeJS.Timeout | undefined;
+}
+
+interface Group {
+  readonly groupId: string;
+  state: GroupState;
+  generationId: number;
+  protocolType: string | null;
+  protocolName: string | null;
+  leaderId: string | null;
+  readonly members: Map<string, Member>;
+  /** Member ids handed out with MEMBER_ID_REQUIRED that have not joined yet (KIP-394). */
+  readonly pendingMembers: Map<string, NodeJS.Timeout>;
+  joinTimer: NodeJS.Timeout | undefined;
+  /** The first rebalance after Empty waits the initial delay even when everyone has joined. */
+  delayingInitialJoin: boolean;
+}
+
+const EMPTY = Buffer.alloc(0);
+const MAX_TIMER_MS = 2_147_483_647;
+
+function joinError(errorCode: number, memberId = ''): JoinGroupResponse {
+  return { errorCode, generationId: -1, protocolName: '', leader: '', memberId, members: [] };
+}
+
+function sameProtocols(a: readonly GroupProtocol[], b: readonly GroupProtocol[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((protocol, i) => protocol.name === b[i]?.name && protocol.metadata.equals(b[i].metadata))
+  );
+}
+
+export class GroupCoordinator {
+  private readonly groups = new Map<string, Group>();
+  private readonly minSessionTimeoutMs: number;
+  private readonly maxSessionTimeoutMs: number;
+  private readonly initialRebalanceDelayMs: number;
+
+  constructor(options: CoordinatorOptions = {}) {
+    this.minSessionTimeoutMs = options.minSessionTimeoutMs ?? 6000;
+    this.maxSessionTimeoutMs = options.maxSessionTimeoutMs ?? 1_800_000;
+    this.initialRebalanceDelayMs = options.initialRebalanceDelayMs ?? 0;
+  }
+
+  join(request: JoinGroupRequest, context: JoinContext): Promise<JoinGroupResponse> {
+    if (request.groupId === '')
+      return Promise.resolve(joinError(ErrorCode.INVALID_GROUP_ID, request.memberId));
+    if (
+      request.sessionTimeoutMs < this.minSessionTimeoutMs ||
+      request.sessionTimeoutMs > this.maxSessionTimeoutMs
+    ) {
+      return Promise.resolve(joinError(ErrorCode.INVALID_SESSION_TIMEOUT, request.memberId));
+    }
+    const group = this.groups.get(request.groupId) ?? this.createGroup(request.groupId);
+    if (!this.acceptsProtocols(group, request)) {
+      return Promise.resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, request.memberId));
+    }
+    if (request.memberId === '') {
+      const memberId = `${context.clientId || 'member'}-${randomUUID()}`;
+      // KIP-394: from v4 a new member first gets its id and must join again with it, so that a
+      // client that times out and retries does not leave an orphan member behind.
+      if (context.version >= 4) {
+        this.addPendingMember(group, memberId, request.sessionTimeoutMs);
+        return Promise.resolve(joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
+      }
+      return this.addMemberAndRebalance(group, memberId, request, context);
+    }
+    const pendingTimer = group.pendingMembers.get(request.memberId);
+    if (pendingTimer) {
+      clearTimeout(pendingTimer);
+      group.pendingMembers.delete(request.memberId);
+      return this.addMemberAndRebalance(group, request.memberId, request, context);
+    }
+    const member = group.members.get(request.memberId);
+    if (!member) return Promise.resolve(joinError(ErrorCode.UNKNOWN_MEMBER_ID, request.memberId));
+    const unchanged = sameProtocols(member.protocols, request.protocols);
+    if (
+      unchanged &&
+      (group.state === 'CompletingRebalance' ||
+        (group.state === 'Stable' && member.memberId !== group.leaderId))
+    ) {
+      // A follower rejoining with the same metadata gets the current generation back, so it can sync.
+      this.restartSession(group, member);
+      return Promise.resolve(this.joinResponse(group, member));
+    }
+    return this.updateMemberAndRebalance(group, member, request);
+  }
+
+  sync(request: SyncGroupRequest): Promise<SyncGroupResponse> {
+    const fail = (errorCode: number) => Promise.resolve({ errorCode, assignment: EMPTY });
+    const group = this.groups.get(request.groupId);
+    const member = group?.members.get(request.memberId);
+    if (!group || !member) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (request.generationId !== group.generationId) return fail(ErrorCode.ILLEGAL_GENERATION);
+    this.restartSession(group, member);
+    switch (group.state) {
+      case 'Empty':
+        return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+      case 'PreparingRebalance':
+        return fail(ErrorCode.REBALANCE_IN_PROGRESS);
+      case 'Stable':
+        return Promise.resolve({ errorCode: ErrorCode.NONE, assignment: member.assignment });
+      case 'CompletingRebalance':
+        return new Promise((resolve) => {
+          member.awaitingSync?.({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS, assignment: EMPTY });
+          member.awaitingSync = resolve;
+          if (member.memberId === group.leaderId) this.completeSync(group, request.assignments);
+        });
+    }
+  }
+
+  heartbeat(groupId: string, memberId: string, generationId: number): number {
+    const group = this.groups.get(groupId);
+    const member = group?.members.get(memberId);
+    if (!group || !member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    this.restartSession(group, member);
+    return group.state === 'PreparingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
+  }
+
+  /** One error code per leaving member, in request order. */
+  leave(groupId: string, members: readonly LeavingMember[]): number[] {
+    const group = this.groups.get(groupId);
+    return members.map((leaving) => {
+      if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
+      const pendingTimer = group.pendingMembers.get(leaving.memberId);
+      if (pendingTimer) {
+        clearTimeout(pendingTimer);
+        group.pendingMembers.delete(leaving.memberId);
+        this.checkJoinComplete(group);
+        return ErrorCode.NONE;
+      }
+      const member = group.members.get(leaving.memberId);
+      if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+      this.removeMember(group, member);
+      return ErrorCode.NONE;
+    });
+  }
+
+  /** Whether an OffsetCommit from this member and generation may be stored (Kafka's doCommitOffsets). */
+  validateCommit(groupId: string, memberId: string, generationId: number): number {
+    const group = this.groups.get(groupId);
+    // Negative generation: a client that only stores offsets, without joining (a "simple" group).
+    if (generationId < 0 && (!group || group.state === 'Empty')) return ErrorCode.NONE;
+    const member = group?.members.get(memberId);
+    if (!group || !member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    if (group.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
+    this.restartSession(group, member);
+    return ErrorCode.NONE;
+  }
+
+  describe(groupId: string): DescribedGroup {
+    const group = this.groups.get(groupId);
+    if (!group) {
+      return { errorCode: 0, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
+    }
+    const stable = group.state === 'Stable';
+    return {
+      errorCode: ErrorCode.NONE,
+      groupId,
+      groupState: group.state,
+      protocolType: group.protocolType ?? '',
+      protocolData: stable ? (group.protocolName ?? '') : '',
+      members: [...group.members.values()].map((member) => ({
+        memberId: member.memberId,
+        groupInstanceId: member.groupInstanceId,
+        clientId: member.clientId,
+        clientHost: member.clientHost,
+        memberMetadata: stable ? this.metadataFor(member, group.protocolName) : EMPTY,
+        memberAssignment: stable ? member.assignment : EMPTY,
+      })),
+    };
+  }
+
+  list(): { groupId: string; protocolType: string }[] {
+    return [...this.groups.values()].map((group) => ({
+      groupId: group.groupId,
+      protocolType: group.protocolType ?? '',
+    }));
+  }
+
+  /** Stops every timer; pending joins and syncs are answered with COORDINATOR_NOT_AVAILABLE. */
+  close(): void {
+    for (const group of this.groups.values()) {
+      clearTimeout(group.joinTimer);
+      for (const timer of group.pendingMembers.values()) clearTimeout(timer);
+      for (const member of group.members.values()) {
+        clearTimeout(member.sessionTimer);
+        member.awaitingJoin?.(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, member.memberId));
+        member.awaitingSync?.({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, assignment: EMPTY });
+      }
+    }
+    this.groups.clear();
+  }
+
+  private createGroup(groupId: string): Group {
+    const group: Group = {
+      groupId,
+      state: 'Empty',
+      generationId: 0,
+      protocolType: null,
+      protocolName: null,
+      leaderId: null,
+      members: new Map(),
+      pendingMembers: new Map(),
+      joinTimer: undefined,
+      delayingInitialJoin: false,
+    };
+    this.groups.set(groupId, group);
+    return group;
+  }
+
+  private acceptsProtocols(group: Group, request: JoinGroupRequest): boolean {
+    if (request.protocolType === '' || request.protocols.length === 0) return false;
+    if (group.members.size === 0) return true;
+    if (group.protocolType !== request.protocolType) return false;
+    const others = [...group.members.values()].filter((member) => member.memberId !== request.memberId);
+    return commonProtocols([...others, request]).size > 0;
+  }
+
+  private addPendingMember(group: Group, memberId: string, sessionTimeoutMs: number): void {
+    const timer = setTimeout(() => {
+      group.pendingMembers.delete(memberId);
+      this.checkJoinComplete(group);
+    }, sessionTimeoutMs);
+    timer.unref();
+    group.pendingMembers.set(memberId, timer);
+  }
+
+  private addMemberAndRebalance(
+    group: Group,
+    memberId: string,
+    request: JoinGroupRequest,
+    context: JoinContext,
+  ): Promise<JoinGroupResponse> {
+    return new Promise((resolve) => {
+      const member: Member = {
+        memberId,
+        groupInstanceId: request.groupInstanceId,
+        clientId: context.clientId,
+        clientHost: context.clientHost,
+        sessionTimeoutMs: request.sessionTimeoutMs,
+        rebalanceTimeoutMs: request.rebalanceTimeoutMs,
+        protocols: request.protocols,
+        assignment: EMPTY,
+        awaitingJoin: resolve,
+        awaitingSync: undefined,
+        sessionTimer: undefined,
+      };
+      if (group.members.size === 0) group.protocolType = request.protocolType;
+      group.members.set(memberId, member);
+      this.prepareRebalance(group);
+      this.checkJoinComplete(group);
+    });
+  }
+
+  private updateMemberAndRebalance(
+    group: Group,
+    member: Member,
+    request: JoinGroupRequest,
+  ): Promise<JoinGroupResponse> {
+    return new Promise((resolve) => {
+      member.protocols = request.protocols;
+      member.sessionTimeoutMs = request.sessionTimeoutMs;
+      member.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
+      // A second JoinGroup from the same member replaces the first, which gets told to retry.
+      member.awaitingJoin?.(joinError(ErrorCode.REBALANCE_IN_PROGRESS, member.memberId));
+      member.awaitingJoin = resolve;
+      // While it waits for the rebalance, a member needs no heartbeat (Kafka's join purgatory).
+      clearTimeout(member.sessionTimer);
+      this.prepareRebalance(group);
+      this.checkJoinComplete(group);
+    });
+  }
+
+  private prepareRebalance(group: Group): void {
+    if (group.state === 'PreparingRebalance') return;
+    if (group.state === 'CompletingRebalance') {
+      for (const member of group.members.values()) {
+        member.awaitingSync?.({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS, assignment: EMPTY });
+        member.awaitingSync = undefined;
+      }
+    }
+    const wasEmpty = group.state === 'Empty';
+    group.state = 'PreparingRebalance';
+    for (const member of group.members.values()) if (member.awaitingJoin) clearTimeout(member.sessionTimer);
+    // Members get up to their rebalance timeout to rejoin; an empty group's first rebalance waits
+    // group.initial.rebalance.delay.ms for more members.
+    let delay = 0;
+    for (const member of group.members.values()) delay = Math.max(delay, member.rebalanceTimeoutMs);
+    if (wasEmpty) delay = this.initialRebalanceDelayMs;
+    group.delayingInitialJoin = wasEmpty && delay > 0;
+    clearTimeout(group.joinTimer);
+    // Timers take 0 to 2^31-1 ms; the rebalance timeout comes from clients unchecked.
+    group.joinTimer = setTimeout(() => this.completeJoin(group), Math.min(Math.max(delay, 0), MAX_TIMER_MS));
+    group.joinTimer.unref();
+  }
+
+  private checkJoinComplete(group: Group): void {
+    if (group.state !== 'PreparingRebalance' || group.pendingMembers.size > 0) return;
+    for (const member of group.members.values()) if (!member.awaitingJoin) return;
+    // The initial delay of an empty group still runs: more members may come.
+    if (group.delayingInitialJoin) return;
+    this.completeJoin(group);
+  }
+
+  private completeJoin(group: Group): void {
+    if (group.state !== 'PreparingRebalance') return;
+    clearTimeout(group.joinTimer);
+    group.joinTimer = undefined;
+    group.delayingInitialJoin = false;
+    // Members that did not rejoin within the rebalance timeout leave the group (Kafka: onCompleteJoin).
+    for (const member of [...group.members.values()]) {
+      if (!member.awaitingJoin) {
+        clearTimeout(member.sessionTimer);
+        group.members.delete(member.memberId);
+      }
+    }
+    group.generationId += 1;
+    if (group.members.size === 0) {
+      group.state = 'Empty';
+      group.protocolName = null;
+      group.leaderId = null;
+      return;
+    }
+    const members = [...group.members.values()];
+    group.protocolName = selectProtocol(members) ?? null;
+    if (!group.leaderId || !group.members.has(group.leaderId)) group.leaderId = members[0]?.memberId ?? null;
+    group.state = 'CompletingRebalance';
+    for (const member of members) {
+      const respond = member.awaitingJoin;
+      member.awaitingJoin = undefined;
+      member.assignment = EMPTY;
+      this.restartSession(group, member);
+      respond?.(this.joinResponse(group, member));
+    }
+  }
+
+  private joinResponse(group: Group, member: Member): JoinGroupResponse {
+    const isLeader = member.memberId === group.leaderId;
+    return {
+      errorCode: ErrorCode.NONE,
+      generationId: group.generationId,
+      protocolName: group.protocolName ?? '',
+      leader: group.leaderId ?? '',
+      memberId: member.memberId,
+      // Only the leader gets the members and their metadata, to compute the assignment.
+      members: isLeader
+        ? [...group.members.values()].map((other) => ({
+            memberId: other.memberId,
+            groupInstanceId: other.groupInstanceId,
+            metadata: this.metadataFor(other, group.protocolName),
+          }))
+        : [],
+    };
+  }
+
+  private metadataFor(member: Member, protocolName: string | null): Buffer {
+    return member.protocols.find((protocol) => protocol.name === protocolName)?.metadata ?? EMPTY;
+  }
+
+  private completeSync(group: Group, assignments: SyncGroupRequest['assignments']): void {
+    const byMember = new Map(assignments.map((entry) => [entry.memberId, entry.assignment]));
+    group.state = 'Stable';
+    for (const member of group.members.values()) {
+      member.assignment = byMember.get(member.memberId) ?? EMPTY;
+      const respond = member.awaitingSync;
+      member.awaitingSync = undefined;
+      respond?.({ errorCode: ErrorCode.NONE, assignment: member.assignment });
+    }
+  }
+
+  private restartSession(group: Group, member: Member): void {
+    clearTimeout(member.sessionTimer);
+    member.sessionTimer = setTimeout(() => {
+      if (group.members.get(member.memberId) === member && !member.awaitingJoin)
+        this.removeMember(group, member);
+    }, member.sessionTimeoutMs);
+    member.sessionTimer.unref();
+  }
+
+  private removeMember(group: Group, member: Member): void {
+    clearTimeout(member.sessionTimer);
+    group.members.delete(member.memberId);
+    member.awaitingJoin?.(joinError(ErrorCode.UNKNOWN_MEMBER_ID, member.memberId));
+    member.awaitingSync?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY });
+    member.awaitingJoin = undefined;
+    member.awaitingSync = undefined;
+    if (group.state === 'Stable' || group.state === 'CompletingRebalance') this.prepareRebalance(group);
+    this.checkJoinComplete(group);
+  }
+}

@@ -1,0 +1,109 @@
+/** Which handler serves which API key. ApiVersions is answered here, including its version fallback. */
+import { ApiKey, type ApiTable } from '../protocol/api-keys';
+import { encodeApiVersionsResponse } from '../protocol/apis/api-versions';
+import { decodeCreateTopicsRequest, encodeCreateTopicsResponse } from '../protocol/apis/create-topics';
+import { decodeDeleteTopicsRequest, encodeDeleteTopicsResponse } from '../protocol/apis/delete-topics';
+import { decodeDescribeGroupsRequest, encodeDescribeGroupsResponse } from '../protocol/apis/describe-groups';
+import { decodeFetchRequest, encodeFetchResponse } from '../protocol/apis/fetch';
+import {
+  decodeFindCoordinatorRequest,
+  encodeFindCoordinatorResponse,
+} from '../protocol/apis/find-coordinator';
+import { decodeHeartbeatRequest, encodeHeartbeatResponse } from '../protocol/apis/heartbeat';
+import { decodeInitProducerIdRequest, encodeInitProducerIdResponse } from '../protocol/apis/init-producer-id';
+import { decodeJoinGroupRequest, encodeJoinGroupResponse } from '../protocol/apis/join-group';
+import { decodeLeaveGroupRequest, encodeLeaveGroupResponse } from '../protocol/apis/leave-group';
+import { encodeListGroupsResponse } from '../protocol/apis/list-groups';
+import { decodeListOffsetsRequest, encodeListOffsetsResponse } from '../protocol/apis/list-offsets';
+import { decodeMetadataRequest, encodeMetadataResponse } from '../protocol/apis/metadata';
+import { decodeOffsetCommitRequest, encodeOffsetCommitResponse } from '../protocol/apis/offset-commit';
+import { decodeOffsetFetchRequest, encodeOffsetFetchResponse } from '../protocol/apis/offset-fetch';
+import { decodeProduceRequest, encodeProduceResponse } from '../protocol/apis/produce';
+import { decodeSyncGroupRequest, encodeSyncGroupResponse } from '../protocol/apis/sync-group';
+import { ErrorCode } from '../protocol/error-codes';
+import { type RequestHeader, startResponse } from '../protocol/header';
+import type { Reader } from '../protocol/reader';
+import { CloseConnection, type RequestHandler, route } from './context';
+import { handleFetch } from './handlers/fetch';
+import {
+  handleDescribeGroups,
+  handleFindCoordinator,
+  handleHeartbeat,
+  handleJoinGroup,
+  handleLeaveGroup,
+  handleListGroups,
+  handleSyncGroup,
+} from './handlers/groups';
+import { handleListOffsets } from './handlers/list-offsets';
+import { handleMetadata } from './handlers/metadata';
+import { handleOffsetCommit, handleOffsetFetch } from './handlers/offsets';
+import { handleProduce } from './handlers/produce';
+import { handleInitProducerId } from './handlers/producer-id';
+import { handleCreateTopics, handleDeleteTopics } from './handlers/topics';
+
+const noBody = (_reader: Reader, _version: number): undefined => undefined;
+
+const handlers = new Map<number, RequestHandler>([
+  [ApiKey.Produce, route(decodeProduceRequest, handleProduce, encodeProduceResponse)],
+  [ApiKey.Fetch, route(decodeFetchRequest, handleFetch, encodeFetchResponse)],
+  [ApiKey.ListOffsets, route(decodeListOffsetsRequest, handleListOffsets, encodeListOffsetsResponse)],
+  [ApiKey.Metadata, route(decodeMetadataRequest, handleMetadata, encodeMetadataResponse)],
+  [ApiKey.OffsetCommit, route(decodeOffsetCommitRequest, handleOffsetCommit, encodeOffsetCommitResponse)],
+  [ApiKey.OffsetFetch, route(decodeOffsetFetchRequest, handleOffsetFetch, encodeOffsetFetchResponse)],
+  [
+    ApiKey.FindCoordinator,
+    route(decodeFindCoordinatorRequest, handleFindCoordinator, encodeFindCoordinatorResponse),
+  ],
+  [ApiKey.JoinGroup, route(decodeJoinGroupRequest, handleJoinGroup, encodeJoinGroupResponse)],
+  [ApiKey.Heartbeat, route(decodeHeartbeatRequest, handleHeartbeat, encodeHeartbeatResponse)],
+  [ApiKey.LeaveGroup, route(decodeLeaveGroupRequest, handleLeaveGroup, encodeLeaveGroupResponse)],
+  [ApiKey.SyncGroup, route(decodeSyncGroupRequest, handleSyncGroup, encodeSyncGroupResponse)],
+  [
+    ApiKey.DescribeGroups,
+    route(decodeDescribeGroupsRequest, handleDescribeGroups, encodeDescribeGroupsResponse),
+  ],
+  [ApiKey.ListGroups, route(noBody, handleListGroups, encodeListGroupsResponse)],
+  [ApiKey.CreateTopics, route(decodeCreateTopicsRequest, handleCreateTopics, encodeCreateTopicsResponse)],
+  [ApiKey.DeleteTopics, route(decodeDeleteTopicsRequest, handleDeleteTopics, encodeDeleteTopicsResponse)],
+  [
+    ApiKey.InitProducerId,
+    route(decodeInitProducerIdRequest, handleInitProducerId, encodeInitProducerIdResponse),
+  ],
+]);
+
+/**
+ * ApiVersions. For a version it does not serve (librdkafka starts with v3), Kafka answers with a
+ * v0-shaped body carrying UNSUPPORTED_VERSION and its own ApiVersions range, so the client retries
+ * with a version both sides know (KIP-511; Apache Kafka's ApiVersionsRequest.getErrorResponse).
+ */
+function answerApiVersions(header: RequestHeader, apis: ApiTable): Buffer {
+  const range = apis.get(ApiKey.ApiVersions);
+  if (range && apis.isSupported(header.apiKey, header.apiVersion)) {
+    const writer = startResponse(header);
+    encodeApiVersionsResponse(writer, header.apiVersion, { errorCode: ErrorCode.NONE, apiKeys: apis.apis });
+    return writer.finish();
+  }
+  const writer = startResponse(header, false);
+  encodeApiVersionsResponse(writer, 0, {
+    errorCode: ErrorCode.UNSUPPORTED_VERSION,
+    apiKeys: range ? [range] : [],
+  });
+  return writer.finish();
+}
+
+/**
+ * The handler for a request, or why the connection is closed instead: like Apache Kafka, which
+ * cannot parse a request of an unknown API or version and closes the connection.
+ */
+export function handlerFor(header: RequestHeader, apis: ApiTable): RequestHandler | CloseConnection {
+  if (header.apiKey === ApiKey.ApiVersions) return () => answerApiVersions(header, apis);
+  const api = apis.get(header.apiKey);
+  const handler = handlers.get(header.apiKey);
+  if (!api || !handler) return new CloseConnection(`unknown api key ${header.apiKey}`);
+  if (header.apiVersion < api.minVersion || header.apiVersion > api.maxVersion) {
+    return new CloseConnection(
+      `${api.name} version ${header.apiVersion} is not supported, expected ${api.minVersion} to ${api.maxVersion}`,
+    );
+  }
+  return handler;
+}

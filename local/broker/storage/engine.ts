@@ -1,0 +1,306 @@
+import { PartitionLog } from './partition-log';
+import type { Segment, StoredBytes } from './segment';
+import { validateNewTopic } from './topic-rules';
+import {
+  type AppendResult,
+  type BatchHeader,
+  type BrokerStorage,
+  type CommittedOffset,
+  type ReadResult,
+  StorageError,
+  type StorageErrorCode,
+  type TopicDescription,
+} from './types';
+
+/** One committed offset as persisted: the key plus the value. */
+export interface CommitRecord {
+  readonly group: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: CommittedOffset;
+}
+
+/** What a backend finds at open. */
+export interface PersistedState {
+  readonly topics: readonly TopicDescription[];
+  readonly commits: readonly CommitRecord[];
+  /** The end of the last reserved producer-id block: ids handed out after a restart start here. */
+  readonly nextProducerId: bigint;
+}
+
+/** When appends are flushed to stable storage before they are acknowledged. */
+export type FsyncPolicy = 'always' | 'acks-all' | 'never';
+
+/**
+ * Where an engine keeps its bytes. The engine (offsets, idempotence, reads, waiters) is the same for
+ * every backend, so the in-memory and file engines behave identically by construction.
+ */
+export interface StorageBackend {
+  readonly fsync: FsyncPolicy;
+  load(): Promise<PersistedState>;
+  /**
+   * Opens (creating if needed) a partition's segment. `stored` yields its valid batches in offset
+   * order; a torn or corrupt tail is truncated once iteration reaches it.
+   */
+  openPartition(topic: string, partition: number): { segment: Segment; stored: Iterable<StoredBytes> };
+  saveTopics(topics: readonly TopicDescription[]): void;
+  /** Removes a deleted topic's stored data at once (its segments may still be closing). */
+  removeTopic(topic: string, partitions: number): void;
+  saveCommit(commit: CommitRecord): Promise<void>;
+  /** Rewrites the whole commit store (compaction at open, and after a topic deletion). */
+  replaceCommits(commits: readonly CommitRecord[]): void;
+  /** Persists that ids below `end` may be in use, before any of them is handed out. */
+  reserveProducerIds(end: bigint): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Producer ids are reserved in blocks, so a restart skips at most one block and never reuses an id. */
+export const PRODUCER_ID_BLOCK = 1000n;
+
+interface Topic {
+  readonly description: TopicDescription;
+  readonly partitions: readonly PartitionLog[];
+}
+
+interface AppendWaiter {
+  readonly keys: readonly string[];
+  readonly wake: () => void;
+}
+
+const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+export class StorageEngine implements BrokerStorage {
+  private readonly topics = new Map<string, Topic>();
+  private readonly commits = new Map<string, CommitRecord>();
+  private readonly waiters = new Map<string, Set<AppendWaiter>>();
+  private nextId = 0n;
+  private reservedEnd = 0n;
+  private reservation: Promise<void> | undefined;
+  private opened = false;
+
+  constructor(private readonly backend: StorageBackend) {}
+
+  async open(): Promise<void> {
+    if (this.opened) return;
+    const state = await this.backend.load();
+    let nextId = state.nextProducerId;
+    for (const description of state.topics) {
+      const topic = this.openTopic(description);
+      for (const log of topic.partitions) {
+        // Guard against a lost reservation file: never hand out an id the log already holds.
+        for (const id of log.producerIds()) if (id >= nextId) nextId = id + 1n;
+      }
+    }
+    for (const commit of state.commits) {
+      if (this.topics.has(commit.topic)) this.commits.set(commitKey(commit), commit);
+    }
+    // Compacts the commit log: one entry per group and partition, none for deleted topics.
+    this.backend.replaceCommits([...this.commits.values()]);
+    this.nextId = nextId;
+    this.reservedEnd = nextId;
+    this.opened = true;
+  }
+
+  async close(): Promise<void> {
+    for (const set of this.waiters.values()) for (const waiter of set) waiter.wake();
+    this.waiters.clear();
+    await this.reservation;
+    const closing: Promise<void>[] = [];
+    for (const topic of this.topics.values()) for (const log of topic.partitions) closing.push(log.close());
+    await Promise.all(closing);
+    this.topics.clear();
+    this.commits.clear();
+    await this.backend.close();
+    this.opened = false;
+  }
+
+  listTopics(): readonly TopicDescription[] {
+    return [...this.topics.values()].map((topic) => topic.description);
+  }
+
+  describeTopic(name: string): TopicDescription | undefined {
+    return this.topics.get(name)?.description;
+  }
+
+  createTopic(name: string, partitions: number, configs: Record<string, string> = {}): StorageErrorCode {
+    const problem = validateNewTopic(name, partitions);
+    if (problem !== StorageError.NONE) return problem;
+    if (this.topics.has(name)) return StorageError.TOPIC_ALREADY_EXISTS;
+    const description: TopicDescription = { name, partitions, configs: { ...configs } };
+    this.openTopic(description);
+    this.backend.saveTopics(this.listTopics());
+    return StorageError.NONE;
+  }
+
+  deleteTopic(name: string): StorageErrorCode {
+    const topic = this.topics.get(name);
+    if (!topic) return StorageError.UNKNOWN_TOPIC_OR_PARTITION;
+    this.topics.delete(name);
+    // Metadata first: files a crash leaves behind after this line are removed by the next open.
+    this.backend.saveTopics(this.listTopics());
+    let droppedCommits = false;
+    for (const [key, commit] of this.commits) {
+      if (commit.topic === name) {
+        this.commits.delete(key);
+        droppedCommits = true;
+      }
+    }
+    if (droppedCommits) this.backend.replaceCommits([...this.commits.values()]);
+    this.backend.removeTopic(name, topic.partitions.length);
+    for (let partition = 0; partition < topic.partitions.length; partition++) this.wake(name, partition);
+    void Promise.allSettled(topic.partitions.map((log) => log.close()));
+    return StorageError.NONE;
+  }
+
+  append(
+    topic: string,
+    partition: number,
+    batch: Buffer,
+    header: BatchHeader,
+    durable: boolean,
+  ): Promise<AppendResult> {
+    const log = this.partition(topic, partition);
+    if (!log) {
+      return Promise.resolve({
+        errorCode: StorageError.UNKNOWN_TOPIC_OR_PARTITION,
+        baseOffset: -1n,
+        logStartOffset: -1n,
+        duplicate: false,
+      });
+    }
+    return log.append(batch, header, durable);
+  }
+
+  read(topic: string, partition: number, fetchOffset: bigint, maxBytes: number): ReadResult {
+    const log = this.partition(topic, partition);
+    if (!log) {
+      return {
+        errorCode: StorageError.UNKNOWN_TOPIC_OR_PARTITION,
+        highWatermark: -1n,
+        logStartOffset: -1n,
+        batches: [],
+      };
+    }
+    return log.read(fetchOffset, maxBytes);
+  }
+
+  listOffset(
+    topic: string,
+    partition: number,
+    timestamp: bigint,
+  ): { errorCode: StorageErrorCode; offset: bigint; timestamp: bigint } {
+    const log = this.partition(topic, partition);
+    if (!log) return { errorCode: StorageError.UNKNOWN_TOPIC_OR_PARTITION, offset: -1n, timestamp: -1n };
+    return { ...log.listOffset(timestamp) };
+  }
+
+  waitForAppend(
+    partitions: ReadonlyArray<{ topic: string; partition: number }>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const keys = partitions.map(({ topic, partition }) => partitionKey(topic, partition));
+      const waiter: AppendWaiter = {
+        keys,
+        wake: () => {
+          signal.removeEventListener('abort', waiter.wake);
+          for (const key of keys) {
+            const set = this.waiters.get(key);
+            set?.delete(waiter);
+            if (set?.size === 0) this.waiters.delete(key);
+          }
+          resolve();
+        },
+      };
+      for (const key of keys) {
+        let set = this.waiters.get(key);
+        if (!set) {
+          set = new Set();
+          this.waiters.set(key, set);
+        }
+        set.add(waiter);
+      }
+      signal.addEventListener('abort', waiter.wake, { once: true });
+    });
+  }
+
+  async nextProducerId(): Promise<bigint> {
+    const id = this.nextId++;
+    while (id >= this.reservedEnd) await this.reserveFrom(id);
+    return id;
+  }
+
+  async commitOffset(
+    group: string,
+    topic: string,
+    partition: number,
+    offset: CommittedOffset,
+  ): Promise<void> {
+    const commit: CommitRecord = { group, topic, partition, offset: { ...offset } };
+    this.commits.set(commitKey(commit), commit);
+    await this.backend.saveCommit(commit);
+  }
+
+  fetchOffset(group: string, topic: string, partition: number): CommittedOffset | undefined {
+    return this.commits.get(commitKey({ group, topic, partition }))?.offset;
+  }
+
+  listCommittedGroups(): readonly string[] {
+    return [...new Set([...this.commits.values()].map((commit) => commit.group))];
+  }
+
+  /** The producer state of one partition (for inspection and tests). */
+  producerEntry(topic: string, partition: number, producerId: bigint) {
+    return this.partition(topic, partition)?.producerEntry(producerId);
+  }
+
+  private reserveFrom(id: bigint): Promise<void> {
+    if (!this.reservation) {
+      const end = id + PRODUCER_ID_BLOCK;
+      this.reservation = this.backend
+        .reserveProducerIds(end)
+        .then(() => {
+          this.reservedEnd = end;
+        })
+        .finally(() => {
+          this.reservation = undefined;
+        });
+    }
+    return this.reservation;
+  }
+
+  private openTopic(description: TopicDescription): Topic {
+    const mustFlush = flushRule(this.backend.fsync);
+    const partitions: PartitionLog[] = [];
+    for (let partition = 0; partition < description.partitions; partition++) {
+      const { segment, stored } = this.backend.openPartition(description.name, partition);
+      const log = new PartitionLog(segment, mustFlush, () => this.wake(description.name, partition));
+      for (const batch of stored) log.restore(batch);
+      partitions.push(log);
+    }
+    const topic: Topic = { description, partitions };
+    this.topics.set(description.name, topic);
+    return topic;
+  }
+
+  private partition(topic: string, partition: number): PartitionLog | undefined {
+    return this.topics.get(topic)?.partitions[partition];
+  }
+
+  private wake(topic: string, partition: number): void {
+    const set = this.waiters.get(partitionKey(topic, partition));
+    if (!set) return;
+    for (const waiter of [...set]) waiter.wake();
+  }
+}
+
+function commitKey(commit: { group: string; topic: string; partition: number }): string {
+  return `${commit.group}\u0000${commit.topic}\u0000${commit.partition}`;
+}
+
+function flushRule(policy: FsyncPolicy): (durable: boolean) => boolean {
+  if (policy === 'always') return () => true;
+  if (policy === 'never') return () => false;
+  return (durable) => durable;
+}

@@ -1,0 +1,276 @@
+import { readFileSync } from 'node:fs';
+import type { MSKEvent, MSKRecord } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ConsumeResponse, createConsumeHandler } from '../../../functions/consume/consume';
+import { KafkaEventError } from '../../../functions/consume/errors';
+import { DynamoDbLedger } from '../../../functions/ledger/ledger';
+import {
+  itemsOfKind,
+  lambdaContext,
+  MemoryDeadLetterSink,
+  mskEvent,
+  mskRecord,
+  paymentRecord,
+  quietObservability,
+  startTestLedger,
+  type TestLedger,
+} from './support';
+
+const fixture = (name: string): MSKEvent =>
+  JSON.parse(readFileSync(new URL(`../../events/${name}`, import.meta.url), 'utf8')) as MSKEvent;
+
+/** The event source mapping's retry: the batch again, from the reported offset of each failed partition. */
+function redeliveryOf(event: MSKEvent, response: ConsumeResponse): MSKEvent {
+  const records: MSKEvent['records'] = {};
+  for (const { itemIdentifier } of response.batchItemFailures) {
+    const from = itemIdentifier.offset;
+    records[itemIdentifier.partition] = (event.records[itemIdentifier.partition] ?? []).filter(
+      (r) => r.offset >= from,
+    );
+  }
+  return { ...event, records };
+}
+
+/** Ledger items without the wall-clock attributes, so two runs can be compared. */
+const stable = (items: Record<string, unknown>[]) =>
+  items.map(({ appliedAt: _a, recordedAt: _r, updatedAt: _u, ...rest }) => rest);
+
+const letterSummary = (sink: MemoryDeadLetterSink) =>
+  sink.letters.map((l) => `${l.record.topic}-${l.record.partition}@${l.record.offset} ${l.anomaly.reason}`);
+
+describe('consume handler with the embedded ledger', () => {
+  let ledger: TestLedger;
+  let sink: MemoryDeadLetterSink;
+  const handlerFor = (test: TestLedger, deadLetters = sink) =>
+    createConsumeHandler({
+      ledger: new DynamoDbLedger(test.client, test.tableName),
+      deadLetters,
+      ...quietObservability(),
+    });
+  const consume = (event: unknown, test = ledger, deadLetters = sink) =>
+    handlerFor(test, deadLetters)(event, lambdaContext());
+
+  beforeEach(async () => {
+    ledger = await startTestLedger();
+    sink = new MemoryDeadLetterSink();
+  });
+  afterEach(() => ledger.close());
+
+  it('applies a batch once however often it is delivered', async () => {
+    const event = fixture('msk-payments.json');
+
+    expect(await consume(event)).toEqual({ batchItemFailures: [] });
+    const once = await ledger.dump();
+    expect(await consume(event)).toEqual({ batchItemFailures: [] });
+    expect(await consume(event)).toEqual({ batchItemFailures: [] });
+
+    expect(await ledger.dump()).toEqual(once);
+    expect(itemsOfKind(once, 'applied').map((item) => [item.eventId, item.partition, item.offset])).toEqual([
+      ['pay-1001', 0, 15],
+      ['pay-1002', 0, 16],
+      ['pay-2001', 1, 3],
+    ]);
+    expect(itemsOfKind(once, 'applied')[0]).toMatchObject({
+      amount: 1250,
+      currency: 'EUR',
+      accountId: 'acct-7',
+    });
+    expect(sink.letters).toEqual([]);
+  });
+
+  it('dead-letters each anomaly once with its reason and coordinates, and applies the rest once', async () => {
+    const event = fixture('msk-anomalies.json');
+
+    expect(await consume(event)).toEqual({ batchItemFailures: [] });
+    expect(await consume(event)).toEqual({ batchItemFailures: [] });
+
+    expect(letterSummary(sink)).toEqual([
+      'payments-0@41 DUPLICATE',
+      'payments-0@42 GAP',
+      'payments-0@43 OUT_OF_ORDER',
+      'payments-0@44 MALFORMED',
+      'payments-0@45 INVALID',
+    ]);
+    const items = await ledger.dump();
+    expect(itemsOfKind(items, 'applied').map((item) => [item.eventId, item.offset])).toEqual([
+      ['pay-4001', 40],
+      ['pay-4003', 42],
+      ['pay-4007', 46],
+    ]);
+    expect(
+      itemsOfKind(items, 'dead-letter').map((item) => [item.eventId, item.offset, item.reason, item.applied]),
+    ).toEqual([
+      ['pay-4001', 41, 'DUPLICATE', false],
+      ['pay-4003', 42, 'GAP', true],
+      ['pay-4004', 43, 'OUT_OF_ORDER', false],
+      ['pay-4005', 44, 'MALFORMED', false],
+      ['pay-4006', 45, 'INVALID', false],
+    ]);
+    expect(sink.letters[1]?.anomaly.detail).toMatch(/sequences 2 to 4 \(3 records\) are missing/);
+  });
+
+  it('catches the same event arriving on two partitions: applied once, the other copy a DUPLICATE', async () => {
+    const event = mskEvent([
+      paymentRecord({ eventId: 'twice', session: 's1', sequence: 0, offset: 0, partition: 0 }),
+      paymentRecord({ eventId: 'twice', session: 's2', sequence: 0, offset: 0, partition: 1 }),
+    ]);
+    expect(await consume(event)).toEqual({ batchItemFailures: [] });
+    expect(itemsOfKind(await ledger.dump(), 'applied')).toHaveLength(1);
+    expect(letterSummary(sink).map((letter) => letter.split(' ')[1])).toEqual(['DUPLICATE']);
+  });
+
+  it('fails a partition from its first dead letter when the dead-letter topic is unavailable, then recovers', async () => {
+    const event = mskEvent([
+      ...(fixture('msk-anomalies.json').records['payments-0'] ?? []),
+      ...(fixture('msk-payments.json').records['payments-1'] ?? []),
+    ]);
+    sink.failing = true;
+
+    const failed = await consume(event);
+
+    // payments-0 stops at 41 (its first anomaly); 40 before it is applied; payments-1 is unaffected.
+    expect(failed).toEqual({
+      batchItemFailures: [{ itemIdentifier: { partition: 'payments-0', offset: 41 } }],
+    });
+    expect(
+      itemsOfKind(await ledger.dump(), 'applied')
+        .map((item) => `${item.partition}@${item.offset}`)
+        .sort(),
+    ).toEqual(['0@40', '1@3']);
+    expect(sink.letters).toEqual([]);
+
+    sink.failing = false;
+    expect(await consume(redeliveryOf(event, failed))).toEqual({ batchItemFailures: [] });
+    expect(await consume(event)).toEqual({ batchItemFailures: [] }); // and the whole batch once more
+
+    expect(letterSummary(sink)).toEqual([
+      'payments-0@41 DUPLICATE',
+      'payments-0@42 GAP',
+      'payments-0@43 OUT_OF_ORDER',
+      'payments-0@44 MALFORMED',
+      'payments-0@45 INVALID',
+    ]);
+    expect(
+      itemsOfKind(await ledger.dump(), 'applied')
+        .map((item) => `${item.partition}@${item.offset}`)
+        .sort(),
+    ).toEqual(['0@40', '0@42', '0@46', '1@3']);
+  });
+
+  it('rejects an event that is not a Kafka batch as a whole', async () => {
+    await expect(consume({ Records: [] })).rejects.toBeInstanceOf(KafkaEventError);
+  });
+});
+
+describe('consume handler: a crash at each point of a step, then redelivery', () => {
+  const records = (count: number, from = 0): MSKRecord[] =>
+    Array.from({ length: count }, (_, i) =>
+      paymentRecord({
+        eventId: `ev-${from + i}`,
+        session: 'crash',
+        sequence: from + i,
+        offset: 100 + from + i,
+      }),
+    );
+  const withAnomalies = (): MSKRecord[] => [
+    ...records(3),
+    mskRecord({
+      offset: 103,
+      value: 'oops',
+      headers: { 'event-id': 'bad', 'producer-session': 'crash', 'partition-sequence': '3' },
+    }),
+    ...records(2, 4),
+  ];
+
+  let reference: Record<string, unknown>[];
+  let referenceLetters: string[];
+  let ledger: TestLedger;
+  let sink: MemoryDeadLetterSink;
+  const consume = (event: unknown) =>
+    createConsumeHandler({
+      ledger: new DynamoDbLedger(ledger.client, ledger.tableName),
+      deadLetters: sink,
+      ...quietObservability(),
+    })(event, lambdaContext());
+
+  beforeEach(async () => {
+    // What a run without any crash leaves behind.
+    ledger = await startTestLedger();
+    sink = new MemoryDeadLetterSink();
+    await consume(mskEvent(withAnomalies()));
+    reference = stable(await ledger.dump());
+    referenceLetters = letterSummary(sink);
+    await ledger.close();
+    ledger = await startTestLedger();
+    sink = new MemoryDeadLetterSink();
+  });
+  afterEach(() => ledger.close());
+
+  /** Delivers until acknowledged, as the mapping does; returns how many deliveries it took. */
+  async function deliverUntilAcknowledged(event: MSKEvent): Promise<number> {
+    let pending = event;
+    for (let delivery = 1; delivery <= 5; delivery += 1) {
+      const response = await consume(pending);
+      if (response.batchItemFailures.length === 0) return delivery;
+      pending = redeliveryOf(pending, response);
+    }
+    throw new Error('not acknowledged after 5 deliveries');
+  }
+
+  it('after publishing dead letters, before the ledger step: the step is redone, the dead letter is sent again with the same id', async () => {
+    ledger.store.failTransactions({ when: 'before', times: 1 });
+
+    expect(await deliverUntilAcknowledged(mskEvent(withAnomalies()))).toBe(2);
+
+    expect(stable(await ledger.dump())).toEqual(reference);
+    // The first delivery published it, the ledger step failed, the redelivery published it again.
+    expect(letterSummary(sink)).toEqual([...referenceLetters, ...referenceLetters]);
+    expect(new Set(letterSummary(sink))).toEqual(new Set(referenceLetters));
+  });
+
+  it('after the ledger step, before the answer reached the function: the redelivery finds everything done', async () => {
+    ledger.store.failTransactions({ when: 'after', times: 1 });
+
+    expect(await deliverUntilAcknowledged(mskEvent(withAnomalies()))).toBe(2);
+
+    expect(stable(await ledger.dump())).toEqual(reference);
+    expect(letterSummary(sink)).toEqual(referenceLetters);
+  });
+
+  it('after the ledger step, when the SDK retries the lost answer itself: the conflict is resolved in the same invocation', async () => {
+    const retrying = await startTestLedger({ maxAttempts: 3 });
+    await ledger.close();
+    ledger = retrying;
+    ledger.store.failTransactions({ when: 'after', times: 1 });
+
+    expect(await deliverUntilAcknowledged(mskEvent(withAnomalies()))).toBe(1);
+
+    expect(stable(await ledger.dump())).toEqual(reference);
+    expect(letterSummary(sink)).toEqual(referenceLetters);
+  });
+
+  it('between two steps of a large batch: the first stays, the second is redone', async () => {
+    const big = mskEvent(records(150));
+    ledger.store.failTransactions({ when: 'before', times: 1, skip: 1 });
+
+    const first = await consume(big);
+    expect(first.batchItemFailures).toHaveLength(1);
+    const resumeAt = first.batchItemFailures[0]?.itemIdentifier.offset ?? 0;
+    expect(resumeAt).toBeGreaterThan(100);
+    expect(itemsOfKind(await ledger.dump(), 'applied')).toHaveLength(resumeAt - 100);
+
+    expect(await consume(redeliveryOf(big, first))).toEqual({ batchItemFailures: [] });
+    expect(await consume(big)).toEqual({ batchItemFailures: [] });
+    const applied = itemsOfKind(await ledger.dump(), 'applied');
+    expect(applied).toHaveLength(150);
+    expect(new Set(applied.map((item) => item.eventId)).size).toBe(150);
+  });
+
+  it('two invocations racing on the same batch apply each event once', async () => {
+    const event = mskEvent(withAnomalies());
+    const responses = await Promise.all([consume(event), consume(event), consume(event)]);
+
+    expect(responses.flatMap((r) => r.batchItemFailures)).toEqual([]);
+    expect(stable(await ledger.dump())).toEqual(reference);
+  });
+});

@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import type { MSKRecord } from 'aws-lambda';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConsumeHandler } from '../../../functions/consume/consume';
+import { DynamoDbLedger } from '../../../functions/ledger/ledger';
+import { ensureLedgerTable } from '../../../local/ledger-store';
+import {
+  itemsOfKind,
+  lambdaContext,
+  MemoryDeadLetterSink,
+  mskEvent,
+  mskRecord,
+  payment,
+  paymentRecord,
+  quietObservability,
+  startTestLedger,
+  type TestLedger,
+} from './support';
+
+/**
+ * What a producer put on one partition: fresh events, and every anomaly the consumer must catch.
+ * `restart` replaces the producer session (a new session starts again at sequence 0).
+ */
+type Step =
+  | { kind: 'event' }
+  | { kind: 'duplicate'; of: number }
+  | { kind: 'gap'; skipped: number }
+  | { kind: 'out-of-order'; back: number }
+  | { kind: 'malformed' }
+  | { kind: 'invalid' }
+  | { kind: 'restart' };
+
+const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant({ kind: 'event' as const }) },
+  { weight: 2, arbitrary: fc.nat(50).map((of) => ({ kind: 'duplicate' as const, of })) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 1, max: 3 }).map((skipped) => ({ kind: 'gap' as const, skipped })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 1, max: 3 }).map((back) => ({ kind: 'out-of-order' as const, back })),
+  },
+  { weight: 1, arbitrary: fc.constant({ kind: 'malformed' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'invalid' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
+);
+
+/** How the event source mapping delivers: batch sizes, rewinds (at-least-once) and failures along the way. */
+interface Delivery {
+  readonly size: number;
+  readonly rewind: number;
+  readonly fault: 'none' | 'dead-letters-down' | 'ledger-fails-before' | 'ledger-fails-after';
+}
+const deliveryArbitrary: fc.Arbitrary<Delivery> = fc.record({
+  size: fc.integer({ min: 1, max: 12 }),
+  rewind: fc.oneof(
+    { weight: 3, arbitrary: fc.constant(0) },
+    { weight: 1, arbitrary: fc.integer({ min: 1, max: 10 }) },
+  ),
+  fault: fc.constantFrom('none', 'none', 'dead-letters-down', 'ledger-fails-before', 'ledger-fails-after'),
+});
+
+function partitionLog(steps: readonly Step[]): MSKRecord[] {
+  const records: MSKRecord[] = [];
+  const ids: string[] = [];
+  let session = randomUUID();
+  let next = 0;
+  for (const step of steps) {
+    const offset = records.length;
+    const fresh = `ev-${offset}`;
+    if (step.kind === 'restart') {
+      session = randomUUID();
+      next = 0;
+      continue;
+    }
+    if (step.kind === 'malformed' || step.kind === 'invalid') {
+      const value =
+        step.kind === 'malformed' ? '{"truncated":' : JSON.stringify(payment(fresh, { amount: 0 }));
+      const headers = { 'event-id': fresh, 'producer-session': session, 'partition-sequence': String(next) };
+      records.push(mskRecord({ offset, key: 'acct', value, headers }));
+      next += 1;
+      continue;
+    }
+    let eventId = fresh;
+    let sequence = next;
+    if (step.kind === 'duplicate' && ids.length > 0) eventId = ids[step.of % ids.length] ?? fresh;
+    if (step.kind === 'gap') sequence = next + step.skipped;
+    if (step.kind === 'out-of-order') sequence = Math.max(0, next - step.back);
+    if (step.kind !== 'out-of-order' || next === 0) next = sequence + 1;
+    ids.push(eventId);
+    records.push(paymentRecord({ eventId, session, sequence, offset }));
+  }
+  return records;
+}
+
+/** Independent model of which offsets must be applied: first valid, in-order occurrence of each event id. */
+function expectedApplied(records: readonly MSKRecord[]): Map<string, number> {
+  const applied = new Map<string, number>();
+  const last = new Map<string, number>();
+  for (const record of records) {
+    const header = (name: string) => {
+      const bytes = record.headers.find((h) => h[name])?.[name];
+      return bytes ? Buffer.from(bytes).toString() : undefined;
+    };
+    const session = header('producer-session') ?? '';
+    const sequence = Number(header('partition-sequence'));
+    const before = last.get(session) ?? -1;
+    if (sequence > before) last.set(session, sequence);
+    let event: { eventId?: string; amount?: number } | undefined;
+    try {
+      event = JSON.parse(Buffer.from(record.value, 'base64').toString()) as {
+        eventId?: string;
+        amount?: number;
+      };
+    } catch {
+      continue;
+    }
+    if (!event?.eventId || !event.amount) continue;
+    if (applied.has(event.eventId) || sequence <= before) continue;
+    applied.set(event.eventId, record.offset);
+  }
+  return applied;
+}
+
+const stable = (items: Record<string, unknown>[]) =>
+  items.map(({ appliedAt: _a, recordedAt: _r, updatedAt: _u, ...rest }) => rest);
+
+describe('exactly once under redeliveries, failures and anomalies (property)', () => {
+  let ledger: TestLedger;
+  beforeAll(async () => {
+    ledger = await startTestLedger();
+  });
+  afterAll(() => ledger.close());
+
+  it('never applies an event twice, never loses a record, and dead-letters each anomaly', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(stepArbitrary, { minLength: 1, maxLength: 40 }),
+        fc.array(deliveryArbitrary, { minLength: 1, maxLength: 30 }),
+        async (steps, deliveries) => {
+          const records = partitionLog(steps);
+          if (records.length === 0) return;
+
+          // Reference: the whole log in one clean delivery.
+          const referenceTable = `ledger-${randomUUID()}`;
+          await ensureLedgerTable(ledger.client, referenceTable);
+          const referenceSink = new MemoryDeadLetterSink();
+          await createConsumeHandler({
+            ledger: new DynamoDbLedger(ledger.client, referenceTable),
+            deadLetters: referenceSink,
+            ...quietObservability(),
+          })(mskEvent(records), lambdaContext());
+
+          // The same log through a mapping that chunks, rewinds and fails; then it drains without faults.
+          const tableName = `ledger-${randomUUID()}`;
+          await ensureLedgerTable(ledger.client, tableName);
+          const sink = new MemoryDeadLetterSink();
+          const consume = createConsumeHandler({
+            ledger: new DynamoDbLedger(ledger.client, tableName),
+            deadLetters: sink,
+            ...quietObservability(),
+          });
+          let position = 0;
+          for (let round = 0; position < records.length; round += 1) {
+            if (round > deliveries.length + records.length * 2)
+              throw new Error('the mapping made no progress');
+            const delivery = deliveries[round] ?? { size: 10, rewind: 0, fault: 'none' };
+            position = Math.max(0, position - delivery.rewind);
+            const batch = records.slice(position, position + delivery.size);
+            sink.failing = delivery.fault === 'dead-letters-down';
+            if (delivery.fault === 'ledger-fails-before')
+              ledger.store.failTransactions({ when: 'before', times: 1 });
+            if (delivery.fault === 'ledger-fails-after')
+              ledger.store.failTransactions({ when: 'after', times: 1 });
+            const response = await consume(mskEvent(batch), lambdaContext());
+            ledger.store.failTransactions({ when: 'before', times: 0 });
+            sink.failing = false;
+            const failedAt = response.batchItemFailures[0]?.itemIdentifier.offset;
+            position = failedAt ?? position + batch.length;
+          }
+
+          const reference = stable(await ledger.dump(referenceTable));
+          const items = await ledger.dump(tableName);
+          // Same ledger as one clean delivery: nothing applied twice, nothing missing.
+          expect(stable(items)).toEqual(reference);
+          // And that ledger is the model's: each event id applied once, at its first valid in-order offset.
+          const applied = itemsOfKind(items, 'applied');
+          expect(new Map(applied.map((item) => [String(item.eventId), Number(item.offset)]))).toEqual(
+            expectedApplied(records),
+          );
+          // Every offset is accounted for: applied, or dead-lettered (a gap's record is both).
+          const accounted = new Set([
+            ...applied.map((item) => Number(item.offset)),
+            ...itemsOfKind(items, 'dead-letter').map((item) => Number(item.offset)),
+          ]);
+          expect(accounted.size).toBe(records.length);
+          // Every dead letter reached the sink at least once; copies share their id.
+          const letters = new Set(sink.letters.map((l) => `${l.record.offset} ${l.anomaly.reason}`));
+          expect(letters).toEqual(
+            new Set(referenceSink.letters.map((l) => `${l.record.offset} ${l.anomaly.reason}`)),
+          );
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { KafkaEventError } from '../../../functions/consume/errors';
+import { decodeKafkaEvent } from '../../../functions/consume/kafka-event';
+import { mskEvent, mskRecord } from './support';
+
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../../events/${name}`, import.meta.url), 'utf8'));
+
+describe('decodeKafkaEvent', () => {
+  it('decodes an MSK batch: partitions by group, base64 key and value, signed-byte headers', () => {
+    const partitions = decodeKafkaEvent(fixture('msk-payments.json'));
+
+    expect(partitions.map((p) => [p.name, p.topic, p.partition, p.records.length])).toEqual([
+      ['payments-0', 'payments', 0, 2],
+      ['payments-1', 'payments', 1, 1],
+    ]);
+    const first = partitions[0]?.records[0];
+    expect(first?.offset).toBe(15);
+    expect(first?.key?.toString()).toBe('acct-7');
+    expect(JSON.parse(first?.value?.toString() ?? '')).toMatchObject({
+      eventId: 'pay-1001',
+      metadata: { note: 'Café crème' },
+    });
+    // [..., -61, -87] are the two bytes of "é" in UTF-8 (0xc3 0xa9) sent as Java signed bytes.
+    const origin = first?.headers.find((h) => h.name === 'origin');
+    expect(origin?.value).toEqual(Buffer.from([0x63, 0x61, 0x69, 0x73, 0x73, 0x65, 0x2d, 0xc3, 0xa9]));
+    expect(origin?.value.toString('utf8')).toBe('caisse-é');
+    expect(first?.headers.map((h) => h.name)).toEqual([
+      'event-id',
+      'producer-session',
+      'partition-sequence',
+      'origin',
+    ]);
+  });
+
+  it('accepts self-managed Kafka batches', () => {
+    const [partition] = decodeKafkaEvent(fixture('msk-self-managed.json'));
+    expect(partition?.records[0]?.key?.toString()).toBe('acct-1');
+  });
+
+  it('leaves a null key or value undefined and orders records by offset', () => {
+    const [partition] = decodeKafkaEvent(
+      mskEvent([mskRecord({ offset: 9 }), mskRecord({ offset: 4, key: 'k' })]),
+    );
+    expect(partition?.records.map((r) => [r.offset, r.key?.toString(), r.value])).toEqual([
+      [4, 'k', undefined],
+      [9, undefined, undefined],
+    ]);
+  });
+
+  it('rejects events that are not Kafka batches, naming what is wrong', () => {
+    expect(() => decodeKafkaEvent({ eventSource: 'aws:sqs', records: {} })).toThrow(KafkaEventError);
+    expect(() => decodeKafkaEvent({ eventSource: 'aws:sqs', records: {} })).toThrow(/eventSource/);
+    expect(() =>
+      decodeKafkaEvent({ ...mskEvent([]), records: { 'payments-0': [{ topic: 'payments' }] } }),
+    ).toThrow(/records\.payments-0\.0\.partition/);
+  });
+
+  it('rejects a record grouped under another partition', () => {
+    const event = mskEvent([mskRecord({ offset: 1, partition: 2 })]);
+    const moved = { ...event, records: { 'payments-0': event.records['payments-2'] } };
+    expect(() => decodeKafkaEvent(moved)).toThrow(/payments-2@1 is grouped under "payments-0"/);
+  });
+});

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, MSKEvent, MSKRecord } from 'aws-lambda';
+import type { DeadLetter, DeadLetterSink } from '../../../functions/consume/dead-letters';
+import { createLedgerClient } from '../../../functions/ledger/client';
+import type { PaymentEvent } from '../../../functions/shared/payment-event';
+import { RecordHeader } from '../../../functions/shared/record-headers';
+import { ensureLedgerTable, type LedgerStore, startLedgerStore } from '../../../local/ledger-store';
+
+/** Builders for MSK event-source batches shaped exactly like the ones Lambda delivers. */
+
+export interface RecordSpec {
+  readonly topic?: string;
+  readonly partition?: number;
+  readonly offset: number;
+  readonly key?: string | Buffer | null;
+  readonly value?: string | Buffer | null;
+  readonly headers?: Readonly<Record<string, string | Buffer>>;
+  readonly timestamp?: number;
+}
+
+/** Header values as the event source mapping sends them: arrays of signed bytes (Java `byte`). */
+export function signedBytes(value: string | Buffer): number[] {
+  return [...(typeof value === 'string' ? Buffer.from(value, 'utf8') : value)].map((b) =>
+    b > 127 ? b - 256 : b,
+  );
+}
+
+export function mskRecord(spec: RecordSpec): MSKRecord {
+  const encode = (data: string | Buffer) =>
+    (typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('base64');
+  const record: Record<string, unknown> = {
+    topic: spec.topic ?? 'payments',
+    partition: spec.partition ?? 0,
+    offset: spec.offset,
+    timestamp: spec.timestamp ?? 1_767_225_600_000 + spec.offset,
+    timestampType: 'CREATE_TIME',
+  };
+  // A null key or value is left out of the record, as the event source mapping does.
+  if (spec.key !== undefined && spec.key !== null) record.key = encode(spec.key);
+  if (spec.value !== undefined && spec.value !== null) record.value = encode(spec.value);
+  record.headers = Object.entries(spec.headers ?? {}).map(([name, value]) => ({
+    [name]: signedBytes(value),
+  }));
+  return record as unknown as MSKRecord;
+}
+
+export function mskEvent(records: readonly MSKRecord[]): MSKEvent {
+  const grouped: Record<string, MSKRecord[]> = {};
+  for (const record of records) {
+    const name = `${record.topic}-${record.partition}`;
+    grouped[name] = [...(grouped[name] ?? []), record];
+  }
+  return {
+    eventSource: 'aws:kafka',
+    eventSourceArn:
+      'arn:aws:kafka:eu-west-1:123456789012:cluster/payments/11111111-2222-3333-4444-555555555555-1',
+    bootstrapServers: 'b-1.payments.abc123.c2.kafka.eu-west-1.amazonaws.com:9098',
+    records: grouped,
+  };
+}
+
+export function payment(eventId: string, overrides: Partial<PaymentEvent> = {}): PaymentEvent {
+  return {
+    eventId,
+    accountId: `acct-${eventId.length % 3}`,
+    type: 'capture',
+    amount: 1250,
+    currency: 'EUR',
+    occurredAt: '2026-01-31T12:00:00Z',
+    ...overrides,
+  };
+}
+
+/** A record as the ingest function writes it: the event as JSON plus its three headers. */
+export function paymentRecord(spec: {
+  readonly eventId: string;
+  readonly session: string;
+  readonly sequence: number;
+  readonly offset: number;
+  readonly topic?: string;
+  readonly partition?: number;
+  readonly event?: PaymentEvent;
+}): MSKRecord {
+  const event = spec.event ?? payment(spec.eventId);
+  return mskRecord({
+    topic: spec.topic,
+    partition: spec.partition,
+    offset: spec.offset,
+    key: event.accountId,
+    value: JSON.stringify(event),
+    headers: {
+      [RecordHeader.eventId]: spec.eventId,
+      [RecordHeader.producerSession]: spec.session,
+      [RecordHeader.partitionSequence]: String(spec.sequence),
+    },
+  });
+}
+
+export function lambdaContext(): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'consume',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:consume',
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: '/aws/lambda/consume',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export function quietObservability(): { logger: Logger; metrics: Metrics } {
+  return {
+    logger: new Logger({ serviceName: 'consume', logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'ExactlyOncePayments', serviceName: 'consume' }),
+  };
+}
+
+/** An in-process dead-letter sink for tests that do not need a broker; it can be told to fail. */
+export class MemoryDeadLetterSink implements DeadLetterSink {
+  readonly letters: DeadLetter[] = [];
+  failing = false;
+  publishes = 0;
+
+  async publish(letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    this.publishes += 1;
+    if (this.failing) throw new Error('dead-letter sink unavailable (test)');
+    this.letters.push(...letters);
+  }
+}
+
+export interface TestLedger {
+  readonly store: LedgerStore;
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Every item of the table (default: this ledger's), sorted by key: two dumps are equal when the ledgers are. */
+  dump(tableName?: string): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+/** A fresh table on a fresh embedded store (each test file gets its own store on an ephemeral port). */
+export async function startTestLedger(options: { maxAttempts?: number } = {}): Promise<TestLedger> {
+  const store = await startLedgerStore();
+  const client = createLedgerClient({ endpoint: store.endpoint, maxAttempts: options.maxAttempts ?? 1 });
+  const tableName = `ledger-${randomUUID()}`;
+  await ensureLedgerTable(client, tableName);
+  return {
+    store,
+    client,
+    tableName,
+    async dump(table = tableName) {
+      const items: Record<string, unknown>[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
+        items.push(...(page.Items ?? []));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return items.sort((a, b) => `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`));
+    },
+    async close() {
+      client.destroy();
+      await store.close();
+    },
+  };
+}
+
+export function itemsOfKind(
+  items: readonly Record<string, unknown>[],
+  kind: string,
+): Record<string, unknown>[] {
+  return items.filter((item) => item.kind === kind);
+}

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { decodeKafkaEvent } from '../../../functions/consume/kafka-event';
+import { readRecord } from '../../../functions/consume/record-reading';
+import { type Verdict, verifyPartition } from '../../../functions/consume/verification';
+import type { PartitionSnapshot } from '../../../functions/ledger/ledger';
+import { mskEvent, mskRecord, payment, paymentRecord } from './support';
+
+const ref = { topic: 'payments', partition: 0 };
+const S = 'session-a';
+const T = 'session-b';
+const empty: PartitionSnapshot = { lastOffset: undefined, lastSequences: new Map(), applied: new Map() };
+
+function verify(records: Parameters<typeof mskEvent>[0], known: PartitionSnapshot = empty): Verdict[] {
+  const [partition] = decodeKafkaEvent(mskEvent(records));
+  if (!partition) throw new Error('no partition');
+  return verifyPartition(ref, partition.records.map(readRecord), known);
+}
+
+const summary = (verdicts: Verdict[]) =>
+  verdicts.map((v) =>
+    v.kind === 'redelivered' ? 'redelivered' : v.anomaly ? `${v.kind}:${v.anomaly.reason}` : v.kind,
+  );
+
+describe('verifyPartition', () => {
+  it('applies consecutive sequences of a session and of two interleaved sessions', () => {
+    const verdicts = verify([
+      paymentRecord({ eventId: 'e1', session: S, sequence: 0, offset: 10 }),
+      paymentRecord({ eventId: 'e2', session: T, sequence: 0, offset: 11 }),
+      paymentRecord({ eventId: 'e3', session: S, sequence: 1, offset: 12 }),
+      paymentRecord({ eventId: 'e4', session: T, sequence: 1, offset: 13 }),
+    ]);
+    expect(summary(verdicts)).toEqual(['applied', 'applied', 'applied', 'applied']);
+  });
+
+  it('skips offsets at or below the last processed one as redeliveries, without looking further', () => {
+    const known = { ...empty, lastOffset: 11, lastSequences: new Map([[S, 1]]) };
+    const verdicts = verify(
+      [
+        paymentRecord({ eventId: 'e1', session: S, sequence: 0, offset: 10 }),
+        mskRecord({ offset: 11, value: 'garbage' }),
+        paymentRecord({ eventId: 'e3', session: S, sequence: 2, offset: 12 }),
+      ],
+      known,
+    );
+    expect(summary(verdicts)).toEqual(['redelivered', 'redelivered', 'applied']);
+  });
+
+  it('treats a record the ledger applied at this very offset as a redelivery', () => {
+    const known = { ...empty, applied: new Map([['e1', { ...ref, offset: 10 }]]) };
+    const verdicts = verify([paymentRecord({ eventId: 'e1', session: S, sequence: 0, offset: 10 })], known);
+    expect(summary(verdicts)).toEqual(['redelivered']);
+  });
+
+  it('dead-letters an event applied before at another offset as DUPLICATE, naming where it was applied', () => {
+    const known = {
+      ...empty,
+      lastOffset: 4,
+      lastSequences: new Map([[S, 4]]),
+      applied: new Map([['e1', { ...ref, offset: 3 }]]),
+    };
+    const verdicts = verify([paymentRecord({ eventId: 'e1', session: S, sequence: 5, offset: 7 })], known);
+    expect(summary(verdicts)).toEqual(['dead-lettered:DUPLICATE']);
+    const [duplicate] = verdicts;
+    expect(duplicate?.kind === 'dead-lettered' && duplicate.anomaly.detail).toContain(
+      'already applied at payments-0@3',
+    );
+    // The copy still took sequence 5 of its session: the next record is not a gap.
+    expect(duplicate?.kind === 'dead-lettered' && duplicate.advance?.partitionSequence).toBe(5);
+  });
+
+  it('catches a duplicate inside one batch', () => {
+    const verdicts = verify([
+      paymentRecord({ eventId: 'e1', session: S, sequence: 0, offset: 0 }),
+      paymentRecord({ eventId: 'e1', session: S, sequence: 1, offset: 1 }),
+      paymentRecord({ eventId: 'e2', session: S, sequence: 2, offset: 2 }),
+    ]);
+    expect(summary(verdicts)).toEqual(['applied', 'dead-lettered:DUPLICATE', 'applied']);
+  });
+
+  it('dead-letters a new event whose sequence is not ahead of its session as OUT_OF_ORDER', () => {
+    const verdicts = verify([
+      paymentRecord({ eventId: 'e1', session: S, sequence: 0, offset: 0 }),
+      paymentRecord({ eventId: 'e2', session: S, sequence: 1, offset: 1 }),
+      paymentRecord({ eventId: 'e3', session: S, sequence: 1, offset: 2 }),
+      paymentRecord({ eventId: 'e4', session: S, sequence: 2, offset: 3 }),
+    ]);
+    expect(summary(verdicts)).toEqual(['applied', 'applied', 'dead-lettered:OUT_OF_ORDER', 'applied']);
+    const outOfOrder = verdicts[2];
+    expect(outOfOrder?.kind === 'dead-lettered' && outOfOrder.anomaly.detail).toContain('sequence 1');
+  });
+
+  it('applies the event after a gap and reports the missing range', () => {
+    const known = { ...empty, lastOffset: 20, lastSequences: new Map([[S, 3]]) };
+    const verdicts = verify(
+      [
+        paymentRecord({ eventId: 'e8', session: S, sequence: 8, offset: 21 }),
+        paymentRecord({ eventId: 'e9', session: S, sequence: 9, offset: 22 }),
+      ],
+      known,
+    );
+    expect(summary(verdicts)).toEqual(['applied:GAP', 'applied']);
+    const gap = verdicts[0];
+    expect(gap?.kind === 'applied' && gap.anomaly?.detail).toContain(
+      'sequences 4 to 7 (4 records) are missing',
+    );
+  });
+
+  it('reports a gap when a session is first seen past sequence 0', () => {
+    const verdicts = verify([paymentRecord({ eventId: 'e1', session: S, sequence: 1, offset: 0 })]);
+    expect(summary(verdicts)).toEqual(['applied:GAP']);
+    expect(verdicts[0]?.kind === 'applied' && verdicts[0].anomaly?.detail).toContain('sequence 0 is missing');
+  });
+
+  it('dead-letters undecodable and invalid records and keeps the session sequence moving', () => {
+    const verdicts = verify([
+      paymentRecord({ eventId: 'e1', session: S, sequence: 0, offset: 0 }),
+      mskRecord({
+        offset: 1,
+        value: '{not json',
+        headers: { 'event-id': 'e2', 'producer-session': S, 'partition-sequence': '1' },
+      }),
+      paymentRecord({
+        eventId: 'e3',
+        session: S,
+        sequence: 2,
+        offset: 2,
+        event: payment('e3', { amount: -5 }),
+      }),
+      paymentRecord({ eventId: 'e4', session: S, sequence: 3, offset: 3 }),
+    ]);
+    expect(summary(verdicts)).toEqual([
+      'applied',
+      'dead-lettered:MALFORMED',
+      'dead-lettered:INVALID',
+      'applied',
+    ]);
+  });
+
+  it('does not change the snapshot it was given', () => {
+    const known = { lastOffset: undefined, lastSequences: new Map([[S, 0]]), applied: new Map() };
+    verify([paymentRecord({ eventId: 'e2', session: S, sequence: 1, offset: 5 })], known);
+    expect(known.lastSequences.get(S)).toBe(0);
+  });
+});

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LedgerConflictError } from '../../../functions/ledger/errors';
+import { DynamoDbLedger, type LedgerCommit } from '../../../functions/ledger/ledger';
+import { readEventStatus } from '../../../functions/status/event-status';
+import { payment, startTestLedger, type TestLedger } from '../consume/support';
+
+const ref = { topic: 'payments', partition: 3 };
+const origin = (sequence: number) => ({ producerSession: 'session-a', partitionSequence: sequence });
+
+function step(overrides: Partial<LedgerCommit> & Pick<LedgerCommit, 'lastOffset'>): LedgerCommit {
+  return { ref, expectedLastOffset: undefined, sessions: [], applied: [], deadLetters: [], ...overrides };
+}
+
+describe('DynamoDbLedger on the embedded store', () => {
+  let store: TestLedger;
+  let ledger: DynamoDbLedger;
+  beforeAll(async () => {
+    store = await startTestLedger();
+    ledger = new DynamoDbLedger(store.client, store.tableName);
+  });
+  afterAll(() => store.close());
+
+  it('reads back what a step wrote: progress, session sequence and where each event was applied', async () => {
+    await ledger.commit(
+      step({
+        lastOffset: 11,
+        sessions: [{ producerSession: 'session-a', expected: undefined, last: 1 }],
+        applied: [
+          { eventId: 'r-1', event: payment('r-1'), offset: 10, origin: origin(0), recordTimestamp: 1 },
+          { eventId: 'r-2', event: payment('r-2'), offset: 11, origin: origin(1), recordTimestamp: 2 },
+        ],
+      }),
+    );
+    const known = await ledger.loadPartition(ref, ['r-1', 'r-2', 'r-3'], ['session-a', 'session-b']);
+    expect(known.lastOffset).toBe(11);
+    expect([...known.lastSequences]).toEqual([['session-a', 1]]);
+    expect(known.applied.get('r-2')).toEqual({ ...ref, offset: 11 });
+    expect(known.applied.has('r-3')).toBe(false);
+  });
+
+  it('writes nothing of a step whose event was applied meanwhile, and says which', async () => {
+    const before = await store.dump();
+    const attempt = ledger.commit(
+      step({
+        expectedLastOffset: 11,
+        lastOffset: 13,
+        sessions: [{ producerSession: 'session-a', expected: 1, last: 3 }],
+        applied: [
+          { eventId: 'r-4', event: payment('r-4'), offset: 12, origin: origin(2), recordTimestamp: 3 },
+          { eventId: 'r-1', event: payment('r-1'), offset: 13, origin: origin(3), recordTimestamp: 4 },
+        ],
+      }),
+    );
+    await expect(attempt).rejects.toBeInstanceOf(LedgerConflictError);
+    await expect(attempt).rejects.toThrow(/event r-1 is already applied/);
+    expect(await store.dump()).toEqual(before);
+  });
+
+  it('writes nothing of a step when the partition moved since it was read', async () => {
+    const before = await store.dump();
+    const stale = step({
+      expectedLastOffset: 9,
+      lastOffset: 12,
+      applied: [{ eventId: 'r-5', event: payment('r-5'), offset: 12, origin: origin(2), recordTimestamp: 3 }],
+    });
+    await expect(ledger.commit(stale)).rejects.toThrow(/payments-3 progress moved past offset 9/);
+    expect(await store.dump()).toEqual(before);
+  });
+
+  it('records dead letters under the event id (as the status function reads them), or under the partition', async () => {
+    await ledger.commit(
+      step({
+        expectedLastOffset: 11,
+        lastOffset: 13,
+        deadLetters: [
+          {
+            eventId: 'r-1',
+            offset: 12,
+            reason: 'DUPLICATE',
+            detail: 'copy',
+            origin: origin(2),
+            applied: false,
+          },
+          {
+            eventId: undefined,
+            offset: 13,
+            reason: 'MALFORMED',
+            detail: 'no value',
+            origin: undefined,
+            applied: false,
+          },
+        ],
+      }),
+    );
+    const status = await readEventStatus(store.client, store.tableName, 'r-1');
+    expect(status).toMatchObject({
+      status: 'applied',
+      appliedAt: { topic: 'payments', partition: 3, offset: 10 },
+      deadLetters: [{ topic: 'payments', partition: 3, offset: 12, reason: 'DUPLICATE' }],
+    });
+    const keys = (await store.dump()).map((item) => `${item.pk} ${item.sk}`);
+    expect(keys).toContain('PARTITION#payments-3 DEAD_LETTER#00000000000000000013');
+    expect(await readEventStatus(store.client, store.tableName, 'never-seen')).toEqual({
+      status: 'unknown',
+      eventId: 'never-seen',
+    });
+  });
+
+  it('reports an event that was only dead-lettered', async () => {
+    await ledger.commit(
+      step({
+        expectedLastOffset: 13,
+        lastOffset: 14,
+        deadLetters: [
+          {
+            eventId: 'r-9',
+            offset: 14,
+            reason: 'INVALID',
+            detail: 'bad amount',
+            origin: undefined,
+            applied: false,
+          },
+        ],
+      }),
+    );
+    expect(await readEventStatus(store.client, store.tableName, 'r-9')).toMatchObject({
+      status: 'dead-lettered',
+      deadLetters: [{ offset: 14, reason: 'INVALID', detail: 'bad amount' }],
+    });
+  });
+
+  it('reads more keys than one BatchGetItem call takes', async () => {
+    const ids = Array.from({ length: 250 }, (_, i) => `bulk-${i}`);
+    const known = await ledger.loadPartition(ref, [...ids, 'r-1'], ['session-a']);
+    expect(known.applied.size).toBe(1);
+    expect(known.lastOffset).toBe(14);
+  });
+});

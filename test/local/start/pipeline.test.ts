@@ -1,0 +1,144 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalPipeline, type LocalPipelineOptions, startLocalPipeline } from '../../../local/pipeline';
+
+let dataDir: string;
+let pipeline: LocalPipeline | undefined;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'local-pipeline-'));
+});
+
+afterAll(async () => {
+  await pipeline?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const payment = (accountId: string, amount: number) => ({
+  accountId,
+  type: 'capture',
+  amount,
+  currency: 'EUR',
+  occurredAt: '2026-01-31T12:00:00Z',
+});
+
+/** A client that retries 503 answers with the same idempotency key, as the ingest API asks clients to. */
+async function post(base: string, body: unknown, idempotencyKey?: string): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${base}/payments`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
+      },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 503 || attempt === 5) return response;
+    await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+  }
+}
+
+interface StatusAnswer {
+  status: string;
+  appliedAt?: { topic: string; partition: number; offset: number };
+  deadLetters?: { reason: string }[];
+}
+
+async function statusOf(base: string, eventId: string): Promise<{ code: number; body: StatusAnswer }> {
+  const response = await fetch(`${base}/payments/${encodeURIComponent(eventId)}`);
+  return { code: response.status, body: (await response.json()) as StatusAnswer };
+}
+
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 45_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const portOf = (address: string) => Number(address.split(':').at(-1));
+
+describe('the local pipeline', () => {
+  it('applies each event once, rejects a bad request, and keeps its data across a restart', async () => {
+    // Prepare
+    const options: LocalPipelineOptions = {
+      dataDir,
+      httpPort: 0,
+      brokerPort: 0,
+      ledgerPort: 0,
+      batchingWindowMs: 50,
+    };
+    pipeline = await startLocalPipeline(options);
+    const base = pipeline.httpUrl;
+
+    // Act: three payments, one of them retried twice by its client with the same key, and a bad one.
+    const first = await post(base, payment('acct-1', 1250), 'pay-1');
+    const retried = [
+      await post(base, payment('acct-1', 1250), 'pay-1'),
+      await post(base, payment('acct-1', 1250), 'pay-1'),
+    ];
+    const others = [
+      await post(base, payment('acct-2', 300), 'pay-2'),
+      await post(base, payment('acct-3', 75), 'pay-3'),
+    ];
+    const bad = await post(base, { ...payment('acct-4', -5), currency: 'EURO' }, 'pay-bad');
+
+    // Assess: accepted, rejected, and every accepted event applied exactly once.
+    expect(first.status).toBe(201);
+    expect(retried.map((r) => r.status)).toEqual([201, 201]);
+    expect(others.map((r) => r.status)).toEqual([201, 201]);
+    expect(bad.status).toBe(422);
+    expect(await bad.json()).toMatchObject({
+      issues: expect.arrayContaining([expect.objectContaining({ field: '$.amount' })]),
+    });
+
+    const current = pipeline;
+    await until(
+      async () => (await current.status()).consumerLag === 0 && (await current.status()).applied >= 3,
+      'the three events applied',
+    );
+    const status = await pipeline.status();
+    expect(status.ingested).toBe(5); // the two client retries are records in the topic…
+    expect(status.applied).toBe(3); // …but each event is applied once
+    expect(status.deadLettered).toBe(2); // the retries, caught by the consumer as duplicates
+
+    const applied = await statusOf(base, 'pay-1');
+    expect(applied.code).toBe(200);
+    expect(applied.body.status).toBe('applied');
+    expect(applied.body.appliedAt?.topic).toBe('payments');
+    expect(applied.body.deadLetters).toHaveLength(2);
+    for (const id of ['pay-2', 'pay-3']) expect((await statusOf(base, id)).body.status).toBe('applied');
+    expect((await statusOf(base, 'pay-bad')).code).toBe(404);
+    const unknownRoute = await fetch(`${base}/nowhere`);
+    expect(unknownRoute.status).toBe(404);
+
+    // Act: restart on the same data folder and ports (the handlers keep the settings of their cold start).
+    await pipeline.close();
+    pipeline = undefined;
+    pipeline = await startLocalPipeline({
+      ...options,
+      brokerPort: portOf(current.kafkaBrokers[0] ?? ''),
+      ledgerPort: portOf(current.ledgerEndpoint),
+    });
+    const again = pipeline.httpUrl;
+
+    // Assess: the ledger and the topic kept everything, the consumer resumes after what it committed.
+    const kept = await statusOf(again, 'pay-1');
+    expect(kept.body.status).toBe('applied');
+    expect(kept.body.appliedAt).toEqual(applied.body.appliedAt);
+    const later = await post(again, payment('acct-5', 990), 'pay-4');
+    expect(later.status).toBe(201);
+    const restarted = pipeline;
+    await until(
+      async () => (await statusOf(again, 'pay-4')).body.status === 'applied',
+      'the event sent after the restart',
+    );
+    const after = await restarted.status();
+    expect(after.ingested).toBe(6);
+    expect(after.applied).toBe(4);
+    expect(after.deadLettered).toBe(2);
+  });
+});
