@@ -3,8 +3,10 @@
  * `npm start` runs: local broker with durable storage, embedded ledger, HTTP gateway, event source
  * mapping, the Lambda handlers), and the latency of each event from its request to its ledger entry.
  *
- * Method. Clients in a child process (keep-alive connections, closed loop) POST payment events for a fixed
- * time and record when each request left. The consume function stamps every applied ledger item with
+ * Method. Clients in a child process (keep-alive connections) POST payment events for a fixed time or count
+ * and record when each request left: closed loop (as fast as answers come) for the sustained rate, single
+ * events and batches; open loop at the goal rate for the latency goal (a closed loop that outruns the ledger
+ * only measures its own backlog). The consume function stamps every applied ledger item with
  * `appliedAt` when it builds the ledger transaction; after the load, once the event with the highest
  * acknowledged offset of every partition is applied (the event source applies a partition in offset order,
  * so everything before it is done), one Scan reads every `appliedAt`. Latency = appliedAt − sent, per
@@ -14,8 +16,8 @@
  */
 import { ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { createLedgerClient } from '../functions/ledger/client';
-import { readEventStatus } from '../functions/status/event-status';
 import { APPLIED_SORT_KEY } from '../functions/ledger/keys';
+import { readEventStatus } from '../functions/status/event-status';
 import { type LocalPipeline, startLocalPipeline } from '../local/pipeline';
 import type { AcknowledgedEvent, LoadPlan, LoadResult } from './support/http-load';
 import { runLoadInChildProcess } from './support/http-load-process';
@@ -24,11 +26,14 @@ import { median, percentile, repeat } from './support/stats';
 import { withTempDir } from './support/temp-dir';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const LOAD_MS = Number(process.env.BENCH_E2E_LOAD_MS ?? 6_000);
+const LOAD_MS = Number(process.env.BENCH_E2E_LOAD_MS ?? 5_000);
+/** Caps a closed-loop run: the ingest side outruns the ledger, and the backlog must drain within the run. */
+const MAX_EVENTS = Number(process.env.BENCH_E2E_MAX_EVENTS ?? 15_000);
 const CONCURRENCY = Number(process.env.BENCH_E2E_CONCURRENCY ?? 32);
 /** Events per request of the batch-form load. */
 const BATCH_EVENTS = Number(process.env.BENCH_E2E_BATCH ?? 10);
 const ACCOUNTS = 200;
+const THROUGHPUT_GOAL = 2_000;
 /** How long the ledger may take to catch up after the load stopped before the run counts as failed. */
 const DRAIN_TIMEOUT_MS = 60_000;
 const POLL_MS = 100;
@@ -147,25 +152,42 @@ async function measureRun(
   };
 }
 
-function figuresOf(label: string, runs: readonly RunFigures[]): Figure[] {
+interface LoadMode {
+  readonly label: string;
+  readonly eventsPerRequest: number;
+  /** Open loop at this offered rate; closed loop (as fast as the pipeline answers) when absent. */
+  readonly eventsPerSecond?: number;
+}
+
+/**
+ * Closed-loop runs find the sustained rate (the throughput goal); their latencies are mostly queueing behind
+ * a backlog, so the latency goal is judged on the open-loop run offered exactly the throughput goal.
+ */
+function figuresOf(mode: LoadMode, runs: readonly RunFigures[]): Figure[] {
   const of = (pick: (run: RunFigures) => number) => median(runs.map(pick));
+  const paced = mode.eventsPerSecond !== undefined;
   return [
     {
-      metric: `sustained throughput, request to ledger [${label}]`,
+      metric: `${paced ? 'achieved' : 'sustained'} throughput, request to ledger [${mode.label}]`,
       value: of((r) => r.eventsPerSecond),
       unit: 'events/s',
-      goal: { atLeast: 2_000 },
+      ...(paced ? {} : { goal: { atLeast: THROUGHPUT_GOAL } }),
     },
-    { metric: `request to applied p50 [${label}]`, value: of((r) => r.appliedP50), unit: 'ms', decimals: 0 },
     {
-      metric: `request to applied p99 [${label}]`,
+      metric: `request to applied p50 [${mode.label}]`,
+      value: of((r) => r.appliedP50),
+      unit: 'ms',
+      decimals: 0,
+    },
+    {
+      metric: `request to applied p99 [${mode.label}]`,
       value: of((r) => r.appliedP99),
       unit: 'ms',
       decimals: 0,
-      goal: { atMost: 500 },
+      ...(paced ? { goal: { atMost: 500 } } : {}),
     },
-    { metric: `HTTP answer p99 [${label}]`, value: of((r) => r.answerP99), unit: 'ms', decimals: 1 },
-    { metric: `events per run [${label}]`, value: of((r) => r.events), unit: '' },
+    { metric: `HTTP answer p99 [${mode.label}]`, value: of((r) => r.answerP99), unit: 'ms', decimals: 1 },
+    { metric: `events per run [${mode.label}]`, value: of((r) => r.events), unit: '' },
   ];
 }
 
@@ -183,12 +205,22 @@ async function main(): Promise<void> {
     });
     const ledger = createLedgerClient({ endpoint: pipeline.ledgerEndpoint });
     try {
-      const modes = [
-        { label: 'single-event requests', eventsPerRequest: 1 },
-        { label: `batches of ${BATCH_EVENTS}`, eventsPerRequest: BATCH_EVENTS },
+      const modes: LoadMode[] = [
+        { label: 'closed loop, single-event requests', eventsPerRequest: 1 },
+        { label: `closed loop, batches of ${BATCH_EVENTS}`, eventsPerRequest: BATCH_EVENTS },
+        {
+          label: `open loop at ${THROUGHPUT_GOAL.toLocaleString('en-US')} events/s, single-event requests`,
+          eventsPerRequest: 1,
+          eventsPerSecond: THROUGHPUT_GOAL,
+        },
+        {
+          label: `open loop at ${THROUGHPUT_GOAL.toLocaleString('en-US')} events/s, batches of ${BATCH_EVENTS}`,
+          eventsPerRequest: BATCH_EVENTS,
+          eventsPerSecond: THROUGHPUT_GOAL,
+        },
       ];
       const figures: Figure[] = [];
-      for (const mode of modes) {
+      for (const [index, mode] of modes.entries()) {
         const runs = await repeat(RUNS, (run) =>
           measureRun(
             pipeline,
@@ -198,20 +230,21 @@ async function main(): Promise<void> {
               durationMs: LOAD_MS,
               concurrency: CONCURRENCY,
               eventsPerRequest: mode.eventsPerRequest,
-              eventIdPrefix: `e2e-${mode.eventsPerRequest}-${run}`,
+              eventIdPrefix: `e2e-${index}-${run}`,
               accounts: ACCOUNTS,
+              maxEvents: MAX_EVENTS,
+              ...(mode.eventsPerSecond === undefined ? {} : { eventsPerSecond: mode.eventsPerSecond }),
             },
-            `${dir}/load-${mode.eventsPerRequest}-${run}.json`,
+            `${dir}/load-${index}-${run}.json`,
           ),
         );
-        figures.push(...figuresOf(mode.label, runs));
+        figures.push(...figuresOf(mode, runs));
       }
-      const status = await pipeline.status();
       publishFigures('end-to-end', `end-to-end benchmark: medians of ${RUNS} runs`, figures, [
-        `Load: ${CONCURRENCY} keep-alive HTTP clients in a child process, closed loop, ${LOAD_MS / 1000} s per run, ${ACCOUNTS} accounts.`,
+        `Load: ${CONCURRENCY} keep-alive HTTP clients in a child process, ${LOAD_MS / 1000} s or ${MAX_EVENTS.toLocaleString('en-US')} events per run, ${ACCOUNTS} accounts; open loop: latency counted from each request's due time.`,
         'Pipeline: startLocalPipeline defaults (3 partitions, batch size 100, batching window 0.5 s, broker fsync on acks=all) in a temp folder.',
         'Latency: request sent (client clock) to the appliedAt stamp of the ledger item (same machine clock), 1 ms resolution.',
-        `Pipeline at the end: ${await pipeline.statusLine()}; dead-lettered ${status.deadLettered}.`,
+        `Pipeline at the end: ${await pipeline.statusLine()}.`,
         ...(warnings.length ? [`Pipeline warnings: ${warnings.length}, first: ${warnings[0]}`] : []),
       ]);
     } finally {

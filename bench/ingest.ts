@@ -15,17 +15,24 @@ import type { RecordPublisher } from '../functions/ingest/publish';
 import { type IngestSettings, readIngestSettings } from '../functions/ingest/settings';
 import { createObservability } from '../functions/shared/observability';
 import { jsonPost, lambdaContext } from '../test/helpers/api-gateway';
-import { createFreshTopic, startTestKafka } from '../test/helpers/kafka';
+import { createFreshTopic, startBrokerBehind, startTestKafka } from '../test/helpers/kafka';
 import { paymentEvent } from '../test/helpers/payment-events';
 import { measureColdStart } from './support/cold-start';
 import { bundleFunction } from './support/function-bundle';
+import { type RelayCounts, startKafkaRelay } from './support/kafka-relay';
 import { type Figure, publishFigures } from './support/report';
 import { median, percentile, repeat } from './support/stats';
 import { withTempDir } from './support/temp-dir';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const WARM_INVOCATIONS = 1_000;
-const BASELINE_INVOCATIONS = 100;
+/** The baseline runs a tenth as many: each of its invocations sets up a whole producer. */
+const BASELINE_SHARE = 10;
+/**
+ * A round trip between a function and brokers in one region (across availability zones), for the network
+ * rows. Even: the relay delays each direction by half, and Node.js timers count whole milliseconds.
+ */
+const NETWORK_RTT_MS = 2;
 /** Invocations before timing starts: the first opens the producer, the next ones warm the JIT. */
 const WARM_UP = 50;
 const PARTITIONS = 3;
@@ -72,13 +79,18 @@ async function timeInvocations(handler: Handler, count: number, warmUp: number):
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), perSecond: count / seconds };
 }
 
+interface RunSizes {
+  readonly invocations: number;
+  readonly warmUp: number;
+}
+
 /** The warm path as deployed: the handler's own producer, opened by the first invocation and kept. */
-async function warmRun(settings: IngestSettings): Promise<LatencyRun> {
+async function warmRun(settings: IngestSettings, sizes: RunSizes): Promise<LatencyRun> {
   const { logger, metrics } = createObservability(SERVICE_NAME);
   const producer = createIngestProducer(settings, { logger, metrics });
   try {
     const handler = createIngestHandler({ settings, publisher: producer, logger, metrics });
-    return await timeInvocations(handler, WARM_INVOCATIONS, WARM_UP);
+    return await timeInvocations(handler, sizes.invocations, sizes.warmUp);
   } finally {
     await producer.close();
   }
@@ -88,7 +100,7 @@ async function warmRun(settings: IngestSettings): Promise<LatencyRun> {
  * The anti-pattern: the same producer factory, but a producer created, connected (metadata, InitProducerId)
  * and disconnected inside every invocation.
  */
-async function baselineRun(settings: IngestSettings): Promise<LatencyRun> {
+async function baselineRun(settings: IngestSettings, sizes: RunSizes): Promise<LatencyRun> {
   const { logger, metrics } = createObservability(SERVICE_NAME);
   const producerPerInvocation: RecordPublisher = {
     publish: async (topic, records) => {
@@ -101,27 +113,127 @@ async function baselineRun(settings: IngestSettings): Promise<LatencyRun> {
     },
   };
   const handler = createIngestHandler({ settings, publisher: producerPerInvocation, logger, metrics });
-  return timeInvocations(handler, BASELINE_INVOCATIONS, 5);
+  return timeInvocations(
+    handler,
+    Math.max(10, Math.round(sizes.invocations / BASELINE_SHARE)),
+    Math.ceil(sizes.warmUp / BASELINE_SHARE),
+  );
+}
+
+interface Comparison {
+  readonly warm: LatencyRun;
+  readonly baseline: LatencyRun;
+}
+
+/** One warm run and one baseline run against the same topic, `runs` times over. */
+async function compare(settings: IngestSettings, runs: number, sizes: RunSizes): Promise<Comparison[]> {
+  return repeat(runs, async () => ({
+    warm: await warmRun(settings, sizes),
+    baseline: await baselineRun(settings, sizes),
+  }));
+}
+
+async function topicSettings(brokers: readonly string[]): Promise<IngestSettings> {
+  const topic = await createFreshTopic(brokers, { partitions: PARTITIONS, prefix: 'bench-ingest' });
+  return readIngestSettings({ KAFKA_BROKERS: brokers.join(','), KAFKA_AUTH: 'none', PAYMENTS_TOPIC: topic });
+}
+
+/**
+ * Through a counting relay: how many Kafka requests and connections one invocation costs, warm and
+ * baseline (independent of this machine's speed); then the p50 ratio once every round trip takes
+ * NETWORK_RTT_MS, as between a Lambda function and brokers in the same region.
+ */
+async function networkFigures(): Promise<Figure[]> {
+  const counting = await startBrokerBehind((target) => startKafkaRelay(target));
+  let perInvocation: { warm: RelayCounts; baseline: RelayCounts };
+  try {
+    const settings = await topicSettings(counting.brokers);
+    const sizes = { invocations: 50, warmUp: 5 };
+    const counted = async (run: () => Promise<LatencyRun>, invocations: number) => {
+      const before = counting.front.counts();
+      await run();
+      const after = counting.front.counts();
+      return {
+        connections: (after.connections - before.connections) / invocations,
+        requests: (after.requests - before.requests) / invocations,
+      };
+    };
+    // The warm-up invocations open the warm producer; only the timed ones are counted.
+    const { logger, metrics } = createObservability(SERVICE_NAME);
+    const producer = createIngestProducer(settings, { logger, metrics });
+    try {
+      const handler = createIngestHandler({ settings, publisher: producer, logger, metrics });
+      await timeInvocations(handler, sizes.warmUp, 0);
+      perInvocation = {
+        warm: await counted(() => timeInvocations(handler, sizes.invocations, 0), sizes.invocations),
+        baseline: await counted(
+          () => baselineRun(settings, { invocations: sizes.invocations * BASELINE_SHARE, warmUp: 0 }),
+          sizes.invocations,
+        ),
+      };
+    } finally {
+      await producer.close();
+    }
+  } finally {
+    await counting.close();
+  }
+
+  const delayed = await startBrokerBehind((target) =>
+    startKafkaRelay(target, { oneWayDelayMs: NETWORK_RTT_MS / 2 }),
+  );
+  let ratios: number[];
+  try {
+    const settings = await topicSettings(delayed.brokers);
+    const runs = await compare(settings, RUNS, { invocations: 100, warmUp: 10 });
+    ratios = runs.map((run) => run.baseline.p50 / run.warm.p50);
+  } finally {
+    await delayed.close();
+  }
+  return [
+    {
+      metric: 'Kafka requests per warm invocation',
+      value: perInvocation.warm.requests,
+      unit: '',
+      decimals: 1,
+    },
+    {
+      metric: 'Kafka requests per producer-per-invocation invocation',
+      value: perInvocation.baseline.requests,
+      unit: '',
+      decimals: 1,
+    },
+    {
+      metric: 'new connections per warm invocation',
+      value: perInvocation.warm.connections,
+      unit: '',
+      decimals: 1,
+    },
+    {
+      metric: 'new connections per producer-per-invocation invocation',
+      value: perInvocation.baseline.connections,
+      unit: '',
+      decimals: 1,
+    },
+    {
+      metric: `warm speed-up at p50, ${NETWORK_RTT_MS} ms round trip added`,
+      value: median(ratios),
+      unit: '×',
+      decimals: 1,
+      goal: { atLeast: 20 },
+    },
+  ];
 }
 
 async function main(): Promise<void> {
   const kafka = await startTestKafka();
   try {
-    const topic = await createFreshTopic(kafka.brokers, { partitions: PARTITIONS, prefix: 'bench-ingest' });
-    const environment = { KAFKA_BROKERS: kafka.brokers.join(','), KAFKA_AUTH: 'none', PAYMENTS_TOPIC: topic };
-    const settings = readIngestSettings(environment);
-
-    const warm: LatencyRun[] = [];
-    const baseline: LatencyRun[] = [];
-    const ratios: number[] = [];
-    await repeat(RUNS, async () => {
-      const w = await warmRun(settings);
-      const b = await baselineRun(settings);
-      warm.push(w);
-      baseline.push(b);
-      ratios.push(b.p50 / w.p50);
-    });
-
+    const settings = await topicSettings(kafka.brokers);
+    const environment = {
+      KAFKA_BROKERS: kafka.brokers.join(','),
+      KAFKA_AUTH: 'none',
+      PAYMENTS_TOPIC: settings.topic,
+    };
+    const runs = await compare(settings, RUNS, { invocations: WARM_INVOCATIONS, warmUp: WARM_UP });
     const { deployed, sdkExternal, cold } = await withTempDir('bench-ingest', async (dir) => {
       const asDeployed = await bundleFunction('ingest/handler.ts', `${dir}/deployed`);
       const withoutSdk = await bundleFunction('ingest/handler.ts', `${dir}/sdk-external`, {
@@ -140,8 +252,11 @@ async function main(): Promise<void> {
       });
       return { deployed: asDeployed.bytes, sdkExternal: withoutSdk.bytes, cold: starts };
     });
+    const network = kafka.local ? await networkFigures() : [];
 
-    const of = (runs: readonly LatencyRun[], pick: (run: LatencyRun) => number) => median(runs.map(pick));
+    const warm = runs.map((run) => run.warm);
+    const baseline = runs.map((run) => run.baseline);
+    const of = (list: readonly LatencyRun[], pick: (run: LatencyRun) => number) => median(list.map(pick));
     const figures: Figure[] = [
       { metric: 'warm invocation p50', value: of(warm, (r) => r.p50), unit: 'ms', goal: { atMost: 1.5 } },
       { metric: 'warm invocation p99', value: of(warm, (r) => r.p99), unit: 'ms' },
@@ -158,12 +273,13 @@ async function main(): Promise<void> {
         unit: 'invocations/s',
       },
       {
-        metric: 'warm speed-up at p50 (baseline p50 / warm p50)',
-        value: median(ratios),
+        metric: 'warm speed-up at p50, loopback (baseline p50 / warm p50)',
+        value: median(runs.map((run) => run.baseline.p50 / run.warm.p50)),
         unit: '×',
         decimals: 1,
         goal: { atLeast: 20 },
       },
+      ...network,
       {
         metric: 'cold start: bundle import (init)',
         value: median(cold.map((c) => c.loadMs)),
@@ -198,9 +314,10 @@ async function main(): Promise<void> {
       },
     ];
     publishFigures('ingest', `ingest benchmark: medians of ${RUNS} runs`, figures, [
-      `Warm: ${WARM_INVOCATIONS} sequential invocations per run after ${WARM_UP} untimed ones; baseline: ${BASELINE_INVOCATIONS}.`,
+      `Warm: ${WARM_INVOCATIONS} sequential invocations per run after ${WARM_UP} untimed ones; baseline: ${WARM_INVOCATIONS / BASELINE_SHARE}.`,
       `Kafka: ${kafka.local ? 'local broker in this process, in-memory storage' : kafka.brokers.join(',')}, topic of ${PARTITIONS} partitions, acks = all, one event per request.`,
       'Latency: handler call to answer (parse, validate, publish, acknowledgement); logs silent, metrics disabled.',
+      `Network rows: through a relay that counts Kafka requests and delays each direction by ${NETWORK_RTT_MS / 2} ms; TCP/TLS/SASL handshakes are not delayed (MSK IAM adds TLS and SASL to every new connection).`,
       `Cold start: the deployed bundle in a fresh Node.js ${process.version} process. Bundles: ${deployed.toLocaleString('en-US')} and ${sdkExternal.toLocaleString('en-US')} bytes (1 KB = 1,000 bytes; source map not counted).`,
     ]);
   } finally {

@@ -14,6 +14,23 @@ export function functionEntry(pathUnderFunctions: string): string {
   return fileURLToPath(new URL(`../functions/${pathUnderFunctions}`, import.meta.url));
 }
 
+/** How every function is bundled, locally by esbuild (no Docker); the benchmarks build the same bundle. */
+export const FUNCTION_BUNDLING = {
+  forceDockerBundling: false,
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  target: 'node22',
+  format: nodejs.OutputFormat.ESM,
+  mainFields: ['module', 'main'],
+  // kafkajs calls require() for Node built-ins; ESM output has no require unless the bundle makes one.
+  banner:
+    "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  // Bundle the AWS SDK too: the runtime's copy has its own version, and the IAM signer's credential
+  // providers must match the clients this project locks and tests.
+  externalModules: [],
+} as const satisfies nodejs.BundlingOptions;
+
 export interface PaymentsFunctionProps {
   /** The handler module; it exports `handler`. */
   readonly entry: string;
@@ -97,21 +114,7 @@ export class PaymentsFunction extends nodejs.NodejsFunction {
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       projectRoot,
       depsLockFilePath: fileURLToPath(new URL('../package-lock.json', import.meta.url)),
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node22',
-        format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // kafkajs calls require() for Node built-ins; ESM output has no require unless the bundle makes one.
-        banner:
-          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-        // Bundle the AWS SDK too: the runtime's copy has its own version, and the IAM signer's credential
-        // providers must match the clients this project locks and tests.
-        externalModules: [],
-      },
+      bundling: FUNCTION_BUNDLING,
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',

@@ -1,5 +1,5 @@
 import type { Duration } from 'aws-cdk-lib';
-import { isKafkaTopicName } from '../functions/topics/topic-lifecycle';
+import { isKafkaTopicName } from '../functions/shared/topic-name';
 
 /** A stack setting (construct prop or `-c` context value) is invalid: synth stops naming the setting. */
 export class StackSettingError extends Error {

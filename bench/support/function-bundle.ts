@@ -1,16 +1,12 @@
 /**
- * Builds a function bundle the way the stack does (lib/payments-function.ts: NodejsFunction bundling with
- * esbuild, minified ESM for node22, `createRequire` banner, nothing external), so that its size and cold
- * start are the deployed ones. Keep the options in step with that file.
+ * Builds a function bundle with the stack's own bundling options (FUNCTION_BUNDLING in
+ * lib/payments-function.ts), so that its size and cold start are the deployed ones.
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-
-/** kafkajs calls require() for Node built-ins; ESM output has no require unless the bundle makes one. */
-const CREATE_REQUIRE_BANNER =
-  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+import { FUNCTION_BUNDLING } from '../../lib/payments-function';
 
 export interface FunctionBundle {
   /** The bundled code file (index.mjs, as NodejsFunction names ESM output). */
@@ -30,14 +26,14 @@ export async function bundleFunction(
     outfile: file,
     bundle: true,
     platform: 'node',
-    target: 'node22',
+    target: FUNCTION_BUNDLING.target,
     format: 'esm',
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    mainFields: ['module', 'main'],
-    banner: { js: CREATE_REQUIRE_BANNER },
-    external: [...(options.external ?? [])],
+    minify: FUNCTION_BUNDLING.minify,
+    sourcemap: FUNCTION_BUNDLING.sourceMap,
+    sourcesContent: FUNCTION_BUNDLING.sourcesContent,
+    mainFields: [...FUNCTION_BUNDLING.mainFields],
+    banner: { js: FUNCTION_BUNDLING.banner },
+    external: [...FUNCTION_BUNDLING.externalModules, ...(options.external ?? [])],
     logLevel: 'error',
   });
   return { file, bytes: statSync(file).size };

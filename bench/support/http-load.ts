@@ -1,8 +1,11 @@
 /**
- * A closed-loop HTTP load of payment events: `concurrency` clients, each on its own keep-alive connection,
- * POST one request after the previous one was answered, until the duration is over. Every acknowledged
- * event is returned with the wall-clock time its request was sent, so that a later step can tell how long it
- * took to reach the ledger.
+ * An HTTP load of payment events: `concurrency` clients, each on its own keep-alive connection, POST one
+ * request after the previous one was answered, until the duration is over. Closed loop (as fast as answers
+ * come back) by default; with `eventsPerSecond`, open loop: request k is due at start + k × its share of a
+ * second, and its latency counts from that due time, so a client held up by a slow answer does not hide
+ * the wait from the figures (no coordinated omission). Every acknowledged event is returned with the
+ * wall-clock time its request was due or sent, so that a later step can tell how long it took to reach the
+ * ledger.
  */
 import { Agent, request } from 'node:http';
 
@@ -17,11 +20,15 @@ export interface LoadPlan {
   readonly eventIdPrefix: string;
   /** Accounts the events are spread over (the record key). */
   readonly accounts: number;
+  /** The load also stops once this many events were sent, which bounds the backlog left to drain. */
+  readonly maxEvents: number;
+  /** Offered load for an open-loop run. @default - closed loop */
+  readonly eventsPerSecond?: number;
 }
 
 export interface AcknowledgedEvent {
   readonly eventId: string;
-  /** Epoch milliseconds (sub-millisecond precision) when the request left the client. */
+  /** Epoch milliseconds (sub-millisecond precision) when the request was due (open loop) or left (closed). */
   readonly sentAt: number;
   /** Epoch milliseconds when the answer was read. */
   readonly answeredAt: number;
@@ -77,10 +84,26 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   const acknowledged: AcknowledgedEvent[] = [];
   const failures: Record<string, number> = {};
   let requests = 0;
-  const deadline = epochNow() + plan.durationMs;
+  let claimed = 0;
+  let eventsSent = 0;
+  const start = epochNow();
+  const deadline = start + plan.durationMs;
+  const requestSpacingMs = plan.eventsPerSecond ? (1000 * plan.eventsPerRequest) / plan.eventsPerSecond : 0;
+
+  /** When the next request is due: now in a closed loop, its slot of the schedule in an open one. */
+  async function nextDue(): Promise<number> {
+    if (requestSpacingMs === 0) return epochNow();
+    const due = start + claimed++ * requestSpacingMs;
+    const wait = due - epochNow();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    return due;
+  }
 
   async function client(clientIndex: number): Promise<void> {
     for (let n = 0; epochNow() < deadline; ) {
+      const sentAt = await nextDue();
+      if (sentAt >= deadline || eventsSent >= plan.maxEvents) break;
+      eventsSent += plan.eventsPerRequest;
       const events = Array.from({ length: plan.eventsPerRequest }, () => {
         const sequence = n++;
         return {
@@ -94,7 +117,6 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
       });
       const body = JSON.stringify(plan.eventsPerRequest === 1 ? events[0] : events);
       requests++;
-      const sentAt = epochNow();
       let answer: { status: number; text: string };
       try {
         answer = await post(agent, target, body);

@@ -98,6 +98,17 @@ export function formatTable(rows: readonly FigureRow[], options: { withBench?: b
 }
 
 /**
+ * Writes the rows to the file $BENCH_JSON names, if any, for `npm run bench`. For benchmarks that print their
+ * own table: collect one row per printed line and call this once at the end.
+ */
+export function writeSummary(bench: string, rows: readonly FigureRow[]): BenchSummary {
+  const summary: BenchSummary = { bench, rows };
+  const file = process.env[SUMMARY_FILE_ENV];
+  if (file) writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
+
+/**
  * Prints the benchmark's title, table and notes, and writes the summary to $BENCH_JSON when it is set.
  * Notes say how the figures were measured (method, resolution, run counts): a figure without them misleads.
  */
@@ -107,10 +118,8 @@ export function publishFigures(
   figures: readonly Figure[],
   notes: readonly string[] = [],
 ): BenchSummary {
-  const summary: BenchSummary = { bench, rows: figures.map((figure) => toRow(bench, figure)) };
-  const text = [title, '', formatTable(summary.rows), ...(notes.length ? ['', ...notes] : [])].join('\n');
+  const rows = figures.map((figure) => toRow(bench, figure));
+  const text = [title, '', formatTable(rows), ...(notes.length ? ['', ...notes] : [])].join('\n');
   process.stdout.write(`${text}\n`);
-  const file = process.env[SUMMARY_FILE_ENV];
-  if (file) writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
-  return summary;
+  return writeSummary(bench, rows);
 }

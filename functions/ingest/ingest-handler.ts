@@ -15,7 +15,8 @@ import { parseIngestRequest } from './request';
 import { INTERNAL_ERROR_BODY, ingestErrorResponses, storedBatch, storedSingle } from './responses';
 import type { IngestSettings } from './settings';
 
-export const SERVICE_NAME = 'payments-ingest';
+/** The stack's POWERTOOLS_SERVICE_NAME for this function; metrics carry it as their `service` dimension. */
+export const SERVICE_NAME = 'ingest';
 /** Time kept back from the Lambda timeout to send a 503 instead of being cut off. */
 const INVOCATION_SAFETY_MARGIN_MS = 500;
 

@@ -1,4 +1,5 @@
 import { ConfigError } from './errors';
+import { topicNameProblem } from './topic-name';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -30,11 +31,11 @@ export function integerSetting(
   return value;
 }
 
-/** Kafka topic names: Kafka's own rule (org.apache.kafka.common.internals.Topic). */
+/** A topic name Kafka accepts (see topic-name.ts). */
 export function topicSetting(env: Env, name: string): string {
   const topic = requireSetting(env, name);
-  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(topic) || topic === '.' || topic === '..') {
-    throw new ConfigError(name, `"${topic}" is not a valid Kafka topic name (1-249 of a-z A-Z 0-9 . _ -)`);
-  }
+  const problem = topicNameProblem(topic);
+  if (problem !== undefined)
+    throw new ConfigError(name, `"${topic}" is not a valid Kafka topic name: ${problem}`);
   return topic;
 }

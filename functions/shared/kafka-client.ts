@@ -12,9 +12,10 @@ const AUTHENTICATION_TIMEOUT_MS = 3_000;
 /** Below the producer's publish deadline, so kafkajs can retry a request lost with a dead socket in time. */
 const REQUEST_TIMEOUT_MS = 5_000;
 /**
- * kafkajs backs off from 300 ms up to 30 s by default; an invocation cannot wait that long. Connecting gives
- * up after 5 retries (about 2.5 s, pinned because kafkajs changes its defaults when NODE_ENV=test); the
- * idempotent producer's sends keep kafkajs's unlimited retry count and are bounded by the publish deadline.
+ * kafkajs backs off from 300 ms up to 30 s by default; an invocation cannot wait that long. Connects and sends
+ * give up after 5 retries (about 2.5 s; pinned because kafkajs changes its defaults when NODE_ENV=test). The
+ * producer inherits this too, so kafkajs warns that limited retries "may invalidate EoS guarantees": that holds
+ * for a producer that goes on after giving up, and a ProducerSession that gave up is never used again.
  */
 const RETRY = { initialRetryTime: 100, maxRetryTime: 1_000, retries: 5 };
 

@@ -39,7 +39,7 @@ const choosePartition = Partitioners.DefaultPartitioner();
 /**
  * One idempotent kafkajs producer and the per-partition sequence numbers written in record headers.
  *
- * Publishes are serialised: kafkajs can reuse a sequence number when a send races a retry rollback and the
+ * Sends are serialised: kafkajs can reuse a sequence number when a send races a retry rollback and the
  * broker then drops the racing batch as a "duplicate". A session that failed a send is never used again:
  * whether its last records were stored is unknown, kafkajs does not recover from the idempotence errors
  * 45/46/47/59 (it keeps the same producer id and sequences), and the header sequence could have a hole.
@@ -52,7 +52,8 @@ export class ProducerSession {
   readonly id = randomUUID();
   private readonly partitionsByTopic = new Map<string, PartitionMetadata[]>();
   private readonly nextSequence = new Map<string, number>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly waiting: PendingPublish[] = [];
+  private sending = false;
   private failure: { error: unknown } | undefined;
 
   private constructor(
@@ -101,9 +102,10 @@ export class ProducerSession {
    * Fails with PublishError (the session is then retired) or TopicNotFoundError (the session stays usable).
    */
   publish(topic: string, records: readonly OutgoingRecord[]): Promise<DeliveredRecord[]> {
-    const run = this.queue.then(() => this.publishNow(topic, records));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ topic, records, resolve, reject });
+      void this.drain();
+    });
   }
 
   /** Retires the session: later publishes fail with PublishError (sent = false). */
@@ -114,6 +116,36 @@ export class ProducerSession {
   async close(): Promise<void> {
     this.retire(new Error(`producer session ${this.id} was closed`));
     await this.producer.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * Sends one publish at a time. Publishes that queued up meanwhile (concurrent callers in one process, such
+   * as the local HTTP gateway) go out together in the next send: one acks=all round trip instead of one each,
+   * still in order and still one send at a time. They share that send's outcome.
+   */
+  private async drain(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      for (let group = takeGroup(this.waiting); group.length > 0; group = takeGroup(this.waiting)) {
+        const topic = (group[0] as PendingPublish).topic;
+        try {
+          const delivered = await this.publishNow(
+            topic,
+            group.flatMap((pending) => pending.records),
+          );
+          let start = 0;
+          for (const pending of group) {
+            pending.resolve(delivered.slice(start, start + pending.records.length));
+            start += pending.records.length;
+          }
+        } catch (error) {
+          for (const pending of group) pending.reject(error);
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
   }
 
   private async publishNow(topic: string, records: readonly OutgoingRecord[]): Promise<DeliveredRecord[]> {
@@ -222,6 +254,39 @@ export class ProducerSession {
       await admin.disconnect().catch(() => undefined);
     }
   }
+}
+
+interface PendingPublish {
+  readonly topic: string;
+  readonly records: readonly OutgoingRecord[];
+  readonly resolve: (delivered: DeliveredRecord[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Bounds of one combined send: well under Kafka's default 1 MB message.max.bytes per partition batch even if
+ * every record lands on one partition (keys and headers add to the values).
+ */
+const GROUP_MAX_RECORDS = 500;
+const GROUP_MAX_VALUE_BYTES = 512 * 1024;
+
+/** Removes and returns the next publishes to send together: same topic, in arrival order, within the bounds. */
+function takeGroup(waiting: PendingPublish[]): PendingPublish[] {
+  const first = waiting[0];
+  if (first === undefined) return [];
+  let count = 0;
+  let records = 0;
+  let bytes = 0;
+  for (const pending of waiting) {
+    const size = pending.records.reduce((sum, record) => sum + Buffer.byteLength(record.value), 0);
+    const fits =
+      records + pending.records.length <= GROUP_MAX_RECORDS && bytes + size <= GROUP_MAX_VALUE_BYTES;
+    if (pending.topic !== first.topic || (count > 0 && !fits)) break;
+    count += 1;
+    records += pending.records.length;
+    bytes += size;
+  }
+  return waiting.splice(0, count);
 }
 
 function withDeadline<T>(work: Promise<T>, timeoutMs: number, waitingFor: string): Promise<T> {

@@ -24,7 +24,7 @@ function json(statusCode: number, body: unknown, headers: Record<string, string>
  * ledger cannot be read.
  */
 export function createStatusHandler(options: StatusHandlerOptions) {
-  const { logger } = createObservability('payment-status');
+  const { logger } = createObservability('status');
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const eventId = event.pathParameters?.eventId;
     if (!isUsableEventId(eventId)) {

@@ -1,3 +1,4 @@
+import { isKafkaTopicName } from '../shared/topic-name';
 import { TopicChangeError, TopicPropertiesError } from './errors';
 
 /** A topic as the stack declares it (the custom resource's properties). */
@@ -30,11 +31,6 @@ export interface TopicResourceRequest {
 export interface TopicResourceResponse {
   readonly PhysicalResourceId: string;
   readonly Data: { readonly TopicName: string; readonly Partitions: number };
-}
-
-/** Kafka's own topic-name rule (org.apache.kafka.common.internals.Topic): 1-249 of [a-zA-Z0-9._-], not . or .. */
-export function isKafkaTopicName(name: string): boolean {
-  return /^[a-zA-Z0-9._-]{1,249}$/.test(name) && name !== '.' && name !== '..';
 }
 
 /** Above this, one topic is rarely what anyone meant (MSK's per-broker partition quotas are in the thousands). */

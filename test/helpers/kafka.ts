@@ -23,6 +23,11 @@ export async function startTestKafka(options: BrokerOptions = {}): Promise<TestK
   if (external && Object.keys(options).length === 0) {
     return { brokers: external.split(','), local: false, close: async () => {} };
   }
+  return startLocalKafka(options);
+}
+
+/** Always the in-process local broker: for tests that stop the broker or look inside it. */
+export async function startLocalKafka(options: BrokerOptions = {}): Promise<TestKafka> {
   const broker = await startBroker({ logger: silentLogger, ...options });
   return { brokers: [broker.bootstrap], local: true, close: () => broker.close() };
 }

@@ -9,12 +9,14 @@ import {
   WarmProducer,
 } from '../../../functions/shared/producer-session';
 import { RecordHeader } from '../../../functions/shared/record-headers';
+import { createMemoryStorage } from '../../../local/broker/storage';
 import {
   appendForgedBatch,
   createFreshTopic,
   readTopic,
   startBrokerBehind,
   startConnectionCutter,
+  startLocalKafka,
   startSilentListener,
   startTestKafka,
   type TestKafka,
@@ -71,6 +73,33 @@ describe('producer session against the local broker', () => {
     expect(new Set(stored.map((r) => r.headers[RecordHeader.producerSession]))).toEqual(
       new Set([await producer.sessionId()]),
     );
+  });
+
+  it('sends publishes that queue up behind a send together, each caller still told where its record landed', async () => {
+    // GIVEN a broker whose stored batches the test can see (one batch per send and partition)
+    const storage = createMemoryStorage();
+    const broker = await startLocalKafka({ storage });
+    closing.push(broker);
+    const topic = await createFreshTopic(broker.brokers, { partitions: 1 });
+    const producer = new WarmProducer(connectTo(broker.brokers));
+    closing.push(producer);
+    await producer.publish(topic, [record('evt-first')]);
+
+    // WHEN 60 callers publish at once
+    const delivered = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => producer.publish(topic, [record(`evt-${i}`)])),
+    );
+
+    // THEN far fewer batches than publishes reached the broker, and every caller got its own offset
+    const stored = storage.read(topic, 0, 0n, 64 * 1024 * 1024);
+    expect(stored.highWatermark).toBe(61n);
+    expect(stored.batches.length).toBeLessThan(30);
+    expect(delivered.map(([one]) => one?.eventId)).toEqual(Array.from({ length: 60 }, (_, i) => `evt-${i}`));
+    expect(new Set(delivered.map(([one]) => one?.offset)).size).toBe(60);
+    const byOffset = new Map(
+      (await readTopic(broker.brokers, topic)).map((r) => [r.offset, r.headers[RecordHeader.eventId]]),
+    );
+    for (const [one] of delivered) expect(byOffset.get(one?.offset ?? '')).toBe(one?.eventId);
   });
 
   it('keeps the order of a batch within each partition and reports each record where it landed', async () => {
@@ -252,7 +281,7 @@ describe('producer session deadline', () => {
   });
 
   it('retires the session when its broker stays unreachable past the deadline', async () => {
-    const kafka = await startTestKafka({});
+    const kafka = await startLocalKafka();
     const topic = await createFreshTopic(kafka.brokers);
     const retired: string[] = [];
     const producer = new WarmProducer(connectTo(kafka.brokers), {

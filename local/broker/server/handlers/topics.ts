@@ -9,7 +9,7 @@ import type {
 } from '../../protocol/apis/create-topics';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/apis/delete-topics';
 import { ErrorCode } from '../../protocol/error-codes';
-import { topicNameProblem } from '../../storage/topic-rules';
+import { MAX_PARTITIONS_PER_TOPIC, topicNameProblem } from '../../storage/topic-rules';
 import type { BrokerContext } from '../context';
 
 /** Kafka's INVALID_REPLICA_ASSIGNMENT. */
@@ -61,6 +61,12 @@ function validate(topic: CreatableTopic, broker: BrokerContext): Verdict {
       return reject(
         ErrorCode.INVALID_PARTITIONS,
         `Number of partitions must be larger than 0, got ${topic.numPartitions}.`,
+      );
+    }
+    if (partitions > MAX_PARTITIONS_PER_TOPIC) {
+      return reject(
+        ErrorCode.INVALID_PARTITIONS,
+        `Number of partitions must be at most ${MAX_PARTITIONS_PER_TOPIC} on this broker, got ${topic.numPartitions}.`,
       );
     }
     if (topic.replicationFactor === 0 || topic.replicationFactor < -1) {

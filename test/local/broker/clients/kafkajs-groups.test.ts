@@ -1,15 +1,20 @@
 import { type Admin, type Consumer, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshName, startTestCluster, type TestCluster, waitFor } from './fixture';
+import {
+  freshTopicName as freshName,
+  startTestKafka,
+  type TestKafka,
+  waitUntil as waitFor,
+} from '../../../helpers/kafka';
 
 describe('kafkajs consumer groups against the broker', () => {
-  let cluster: TestCluster;
+  let cluster: TestKafka;
   let kafka: Kafka;
   let admin: Admin;
 
   beforeAll(async () => {
-    cluster = await startTestCluster();
-    kafka = new Kafka({ clientId: 'group-test', brokers: cluster.brokers, logLevel: logLevel.NOTHING });
+    cluster = await startTestKafka();
+    kafka = new Kafka({ clientId: 'group-test', brokers: [...cluster.brokers], logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();
   });

@@ -1,16 +1,21 @@
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, silentLogger, startBroker } from '../../../../local/broker';
-import { freshName, startTestCluster, type TestCluster, waitFor } from './fixture';
+import {
+  freshTopicName as freshName,
+  startTestKafka,
+  type TestKafka,
+  waitUntil as waitFor,
+} from '../../../helpers/kafka';
 
 describe('kafkajs against the broker', () => {
-  let cluster: TestCluster;
+  let cluster: TestKafka;
   let kafka: Kafka;
   let admin: Admin;
 
   beforeAll(async () => {
-    cluster = await startTestCluster();
-    kafka = new Kafka({ clientId: 'broker-test', brokers: cluster.brokers, logLevel: logLevel.NOTHING });
+    cluster = await startTestKafka();
+    kafka = new Kafka({ clientId: 'broker-test', brokers: [...cluster.brokers], logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();
   });

@@ -8,7 +8,7 @@ import {
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, silentLogger, startBroker } from '../../../../local/broker';
-import { freshName } from './fixture';
+import { freshTopicName as freshName } from '../../../helpers/kafka';
 
 // @platformatic/kafka 1.x implements no API version older than the first flexible ones (ApiVersions v3,
 // Metadata v9, Fetch v12, ...), so it needs the broker's flexible versions on.

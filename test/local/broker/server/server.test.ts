@@ -10,7 +10,7 @@ import {
   splitRecordBatches,
 } from '../../../../local/broker/protocol/record-batch';
 import type { Writer } from '../../../../local/broker/protocol/writer';
-import { waitFor } from '../clients/fixture';
+import { waitUntil as waitFor } from '../../../helpers/kafka';
 import { RawClient } from './raw-client';
 
 interface LogLine {
@@ -450,6 +450,7 @@ describe('broker server', () => {
         { name: 'ok', partitions: 2 },
         { name: 'bad name!', partitions: 1 },
         { name: 'zero', partitions: 0 },
+        { name: 'billions', partitions: 2_000_000_000 },
         { name: 'replicated', partitions: 1, replication: 3 },
         { name: 'twice', partitions: 1 },
         { name: 'twice', partitions: 1 },
@@ -460,11 +461,13 @@ describe('broker server', () => {
       ['ok', 0],
       ['bad name!', ErrorCode.INVALID_TOPIC_EXCEPTION],
       ['zero', ErrorCode.INVALID_PARTITIONS],
+      ['billions', ErrorCode.INVALID_PARTITIONS],
       ['replicated', ErrorCode.INVALID_REPLICATION_FACTOR],
       ['twice', ErrorCode.INVALID_REQUEST],
       ['twice', ErrorCode.INVALID_REQUEST],
     ]);
-    expect(results[3]?.errorMessage).toContain('3 larger than available brokers: 1');
+    expect(results[3]?.errorMessage).toContain('at most 10000');
+    expect(results[4]?.errorMessage).toContain('3 larger than available brokers: 1');
     c.send(ApiKey.CreateTopics, 4, createTopicsBody([{ name: 'ok', partitions: 2 }]));
     expect(readCreateTopics((await c.next()).body)[0]?.errorCode).toBe(ErrorCode.TOPIC_ALREADY_EXISTS);
     c.send(ApiKey.DeleteTopics, 3, (w) => w.array(['ok', 'never'], (tw, n) => tw.string(n)).int32(1000));
