@@ -60,11 +60,6 @@ export async function resolveBrokerEndpoints(settings: KafkaSettings): Promise<B
   return pending;
 }
 
-/** The broker list alone (kept for callers that only need host:port strings). */
-export async function resolveBrokers(settings: KafkaSettings): Promise<string[]> {
-  return [...(await resolveBrokerEndpoints(settings)).brokers];
-}
-
 /**
  * MSK lists one bootstrap string per listener (MSK GetBootstrapBrokers API reference): SASL/IAM on 9098
  * (TLS), TLS on 9094, plaintext on 9092. IAM needs the IAM listener; without auth, TLS is preferred.
@@ -139,6 +134,12 @@ const lowLatencySocket: ISocketFactory = ({ host, port, ssl, onConnect }) => {
 };
 
 /**
+ * kafkajs's warning for an idempotent producer with bounded retries. It is about a producer that goes on
+ * after giving up; a ProducerSession that gave up is never used again (see RETRY), so the line is dropped.
+ */
+const BOUNDED_RETRIES_WARNING = 'Limiting retries for the idempotent producer';
+
+/**
  * kafkajs logs every failed attempt at ERROR, retried ones included; the caller decides and logs the
  * outcome of a publish, so kafkajs's errors are passed on as warnings.
  */
@@ -146,6 +147,7 @@ function forwardLogsTo(sink: KafkaLogSink): () => (entry: LogEntry) => void {
   return () =>
     ({ namespace, level, log }) => {
       const { message, timestamp: _timestamp, ...extra } = log;
+      if (message.startsWith(BOUNDED_RETRIES_WARNING)) return;
       const fields = namespace ? { ...extra, namespace } : extra;
       if (level === logLevel.ERROR || level === logLevel.WARN) sink.warn(message, fields);
       else if (level === logLevel.INFO) sink.info(message, fields);

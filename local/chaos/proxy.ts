@@ -1,4 +1,3 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import {
   FrameSplitter,
   isProduceRequest,
@@ -6,12 +5,10 @@ import {
   requestHeaderOf,
   responseCorrelationIdOf,
 } from './frames';
+import { type RelayConnection, type RelayFlow, type RelayTarget, startTcpRelay } from './relay';
 import { seededRandom } from './seeded-random';
 
-export interface ProxyTarget {
-  readonly host: string;
-  readonly port: number;
-}
+export type ProxyTarget = RelayTarget;
 
 export interface LostAckProxyOptions {
   /** The broker; a function is resolved per connection (when the broker starts after the proxy). */
@@ -70,87 +67,54 @@ function requireShare(share: number): number {
 export async function startLostAckProxy(options: LostAckProxyOptions): Promise<LostAckProxy> {
   let dropShare = requireShare(options.dropShare ?? 0.2);
   const random = seededRandom(options.seed ?? 1);
-  const resolveTarget =
-    typeof options.target === 'function' ? options.target : () => options.target as ProxyTarget;
   const stats = { produceRequests: 0, acknowledgementsDropped: 0, connections: 0 };
-  const sockets = new Set<Socket>();
 
-  function track(socket: Socket): void {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  }
-
-  function relay(client: Socket): void {
+  function loseAcknowledgements(connection: RelayConnection): RelayFlow {
     stats.connections++;
-    track(client);
-    const target = resolveTarget();
-    const broker = connect({ host: target.host, port: target.port });
-    track(broker);
-    broker.setNoDelay(true);
-    client.setNoDelay(true);
     const requests = new FrameSplitter();
     const responses = new FrameSplitter();
     const doomed = new Set<number>();
-
-    const closeBoth = () => {
-      client.destroy();
-      broker.destroy();
-    };
-    client.on('error', closeBoth);
-    broker.on('error', closeBoth);
-    client.on('close', closeBoth);
-    broker.on('close', closeBoth);
-
-    client.on('data', (chunk: Buffer) => {
-      for (const frame of requests.push(chunk)) {
-        if (isProduceRequest(frame)) {
-          stats.produceRequests++;
-          // acks=0 gets no response, so there is no acknowledgement to lose.
-          if (produceAcksOf(frame) !== 0 && random() < dropShare) {
-            doomed.add(requestHeaderOf(frame).correlationId);
+    return {
+      fromClient(chunk) {
+        for (const frame of requests.push(chunk)) {
+          if (isProduceRequest(frame)) {
+            stats.produceRequests++;
+            // acks=0 gets no response, so there is no acknowledgement to lose.
+            if (produceAcksOf(frame) !== 0 && random() < dropShare) {
+              doomed.add(requestHeaderOf(frame).correlationId);
+            }
           }
+          connection.toBroker(frame);
         }
-        broker.write(frame);
-      }
-    });
-
-    broker.on('data', (chunk: Buffer) => {
-      for (const frame of responses.push(chunk)) {
-        const correlationId = responseCorrelationIdOf(frame);
-        if (doomed.has(correlationId)) {
-          stats.acknowledgementsDropped++;
-          closeBoth();
-          options.onAcknowledgementDropped?.({ correlationId });
-          return;
+      },
+      fromBroker(chunk) {
+        for (const frame of responses.push(chunk)) {
+          const correlationId = responseCorrelationIdOf(frame);
+          if (doomed.has(correlationId)) {
+            stats.acknowledgementsDropped++;
+            connection.close();
+            options.onAcknowledgementDropped?.({ correlationId });
+            return;
+          }
+          connection.toClient(frame);
         }
-        client.write(frame);
-      }
-    });
+      },
+    };
   }
 
-  const server: Server = createServer(relay);
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
+  const relay = await startTcpRelay({
+    target: options.target,
+    flow: loseAcknowledgements,
+    host: options.host,
+    port: options.port,
   });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('proxy did not bind a TCP port');
-
   return {
-    host,
-    port: address.port,
+    host: relay.host,
+    port: relay.port,
     stats,
     setDropShare(share: number) {
       dropShare = requireShare(share);
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => relay.close(),
   };
 }

@@ -5,9 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { connect, createServer, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { type BrokerOptions, silentLogger, startBroker } from '../../local/broker';
+import { type RelayTarget, startTcpRelay } from '../../local/chaos/relay';
 
 export interface TestKafka {
   /** `host:port` list clients bootstrap from. */
@@ -182,61 +183,31 @@ export interface ConnectionCutter {
  * A plain TCP relay that can break all of its connections at once: what a client sees when its
  * connections died while its process was frozen (brokers close idle connections, MSK after 10 minutes).
  */
-export async function startConnectionCutter(
-  target: () => { host: string; port: number },
-): Promise<ConnectionCutter> {
-  const sockets = new Set<Socket>();
-  const relaying = new Set<{ blackHoled: boolean }>();
-  let accepted = 0;
-  const track = (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  };
-  const server = createServer((client) => {
-    accepted++;
-    const { host, port } = target();
-    const upstream = connect({ host, port });
-    const flow = { blackHoled: false };
-    relaying.add(flow);
-    track(client);
-    track(upstream);
-    const closeBoth = () => {
-      relaying.delete(flow);
-      client.destroy();
-      upstream.destroy();
-    };
-    for (const socket of [client, upstream]) {
-      socket.setNoDelay(true);
-      socket.on('error', closeBoth);
-      socket.on('close', closeBoth);
-    }
-    client.on('data', (chunk: Buffer) => {
-      if (!flow.blackHoled) upstream.write(chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => {
-      if (!flow.blackHoled) client.write(chunk);
-    });
+export async function startConnectionCutter(target: () => RelayTarget): Promise<ConnectionCutter> {
+  // blackHoleAll() starts a new epoch; a connection relays only while the epoch it opened in lasts.
+  let epoch = 0;
+  const relay = await startTcpRelay({
+    target,
+    flow: (connection) => {
+      const openedIn = epoch;
+      return {
+        fromClient(chunk) {
+          if (openedIn === epoch) connection.toBroker(chunk);
+        },
+        fromBroker(chunk) {
+          if (openedIn === epoch) connection.toClient(chunk);
+        },
+      };
+    },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the relay did not bind a TCP port');
   return {
-    port: address.port,
-    accepted: () => accepted,
-    cutAll: () => {
-      for (const socket of sockets) socket.destroy();
-    },
+    port: relay.port,
+    accepted: relay.accepted,
+    cutAll: relay.cutAll,
     blackHoleAll: () => {
-      for (const flow of relaying) flow.blackHoled = true;
+      epoch++;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: relay.close,
   };
 }
 
