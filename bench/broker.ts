@@ -17,19 +17,12 @@ import { encodeRequestHeader } from '../local/broker/protocol/header';
 import { Reader } from '../local/broker/protocol/reader';
 import { encodeRecordBatch } from '../local/broker/protocol/record-batch';
 import { Writer } from '../local/broker/protocol/writer';
+import { median } from './support/stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 30);
 const BATCH_RECORDS = 1000;
 const RECORD_BYTES = 1024;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 /** Resolves once a TCP connection to the port is accepted and an ApiVersions v0 request is answered. */
 function firstAnswer(port: number): Promise<void> {

@@ -19,6 +19,7 @@ import { createLedgerClient } from '../functions/ledger/client';
 import { DynamoDbLedger, type PartitionSnapshot } from '../functions/ledger/ledger';
 import { RecordHeader } from '../functions/shared/record-headers';
 import { ensureLedgerTable, startLedgerStore } from '../local/ledger-store';
+import { median } from './support/stats';
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 const RUNS = 5;
@@ -65,10 +66,6 @@ function batchEvent(records: MSKRecord[]): MSKEvent {
   };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-};
 const format = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** 1 and 2: batches of 100 after a ledger state that knows the session, as in steady state. */
