@@ -16,8 +16,8 @@
  */
 import { ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { createLedgerClient } from '../functions/ledger/client';
+import { readEventStatus } from '../functions/ledger/event-status';
 import { APPLIED_SORT_KEY } from '../functions/ledger/keys';
-import { readEventStatus } from '../functions/status/event-status';
 import { type LocalPipeline, startLocalPipeline } from '../local/pipeline';
 import type { AcknowledgedEvent, LoadPlan, LoadResult } from './support/http-load';
 import { runLoadInChildProcess } from './support/http-load-process';

@@ -179,21 +179,22 @@ export function planSteps(verdicts: readonly Verdict[]): Verdict[][] {
   let step: Verdict[] = [];
   let items = 1; // the partition progress item
   let sessions = new Set<string>();
+  // Ledger items a verdict adds to a step: its event or dead-letter item (both for an applied GAP), plus its
+  // session's progress item the first time the step sees that session.
+  const itemsOf = (verdict: Exclude<Verdict, { kind: 'redelivered' }>): number =>
+    (verdict.kind === 'applied' && verdict.anomaly ? 2 : 1) +
+    (verdict.advance && !sessions.has(verdict.advance.producerSession) ? 1 : 0);
   for (const verdict of verdicts) {
     if (verdict.kind === 'redelivered') continue;
-    const session = verdict.advance?.producerSession;
-    const needed =
-      (verdict.kind === 'applied' && verdict.anomaly ? 2 : 1) + (session && !sessions.has(session) ? 1 : 0);
-    if (items + needed > MAX_COMMIT_ITEMS && step.length > 0) {
+    if (items + itemsOf(verdict) > MAX_COMMIT_ITEMS && step.length > 0) {
       steps.push(step);
       step = [];
       items = 1;
       sessions = new Set();
     }
     step.push(verdict);
-    items +=
-      (verdict.kind === 'applied' && verdict.anomaly ? 2 : 1) + (session && !sessions.has(session) ? 1 : 0);
-    if (session) sessions.add(session);
+    items += itemsOf(verdict);
+    if (verdict.advance) sessions.add(verdict.advance.producerSession);
   }
   if (step.length > 0) steps.push(step);
   return steps;

@@ -30,6 +30,11 @@ export interface AppliedLocation extends PartitionRef {
   readonly offset: number;
 }
 
+/** The source coordinates every applied and dead-letter item carries. */
+export function itemLocation(item: Readonly<Record<string, unknown>>): AppliedLocation {
+  return { topic: String(item.topic), partition: Number(item.partition), offset: Number(item.offset) };
+}
+
 /** What the ledger knows about one partition, as far as the records of a batch need it. */
 export interface PartitionSnapshot {
   /** The last offset whose record was applied or dead-lettered; undefined before the first. */
@@ -130,11 +135,7 @@ export class DynamoDbLedger implements Ledger {
       if (item.pk === progress.pk && item.sk === PROGRESS_SORT_KEY) {
         lastOffset = Number(item.lastOffset);
       } else if (item.sk === APPLIED_SORT_KEY) {
-        applied.set(String(item.eventId), {
-          topic: String(item.topic),
-          partition: Number(item.partition),
-          offset: Number(item.offset),
-        });
+        applied.set(String(item.eventId), itemLocation(item));
       } else if (String(item.pk).startsWith('SESSION#')) {
         lastSequences.set(String(item.producerSession), Number(item.lastSequence));
       }

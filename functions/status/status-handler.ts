@@ -1,8 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { readEventStatus } from '../ledger/event-status';
 import { isUsableEventId } from '../ledger/keys';
 import { createObservability } from '../shared/observability';
-import { readEventStatus } from './event-status';
 
 export interface StatusHandlerOptions {
   readonly client: DynamoDBDocumentClient;

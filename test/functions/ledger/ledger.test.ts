@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LedgerConflictError } from '../../../functions/ledger/errors';
+import { readEventStatus } from '../../../functions/ledger/event-status';
 import { DynamoDbLedger, type LedgerCommit } from '../../../functions/ledger/ledger';
-import { readEventStatus } from '../../../functions/status/event-status';
 import { payment, startTestLedger, type TestLedger } from '../consume/support';
 
 const ref = { topic: 'payments', partition: 3 };

@@ -1,14 +1,9 @@
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { LedgerUnavailableError } from '../ledger/errors';
-import { APPLIED_SORT_KEY, DEAD_LETTER_PREFIX, eventPartitionKey } from '../ledger/keys';
+import { LedgerUnavailableError } from './errors';
+import { APPLIED_SORT_KEY, DEAD_LETTER_PREFIX, eventPartitionKey } from './keys';
+import { type AppliedLocation, itemLocation } from './ledger';
 
-export interface RecordLocation {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-}
-
-export interface DeadLetterSummary extends RecordLocation {
+export interface DeadLetterSummary extends AppliedLocation {
   readonly reason: string;
   readonly detail: string | undefined;
   readonly recordedAt: string | undefined;
@@ -19,7 +14,7 @@ export type EventStatus =
   | {
       readonly status: 'applied';
       readonly eventId: string;
-      readonly appliedAt: RecordLocation & { readonly at: string | undefined };
+      readonly appliedAt: AppliedLocation & { readonly at: string | undefined };
       /** Later copies of the same event the consumer caught (duplicates), if any. */
       readonly deadLetters: readonly DeadLetterSummary[];
     }
@@ -32,13 +27,9 @@ export type EventStatus =
 
 type Item = Record<string, unknown>;
 
-function location(item: Item): RecordLocation {
-  return { topic: String(item.topic), partition: Number(item.partition), offset: Number(item.offset) };
-}
-
 /**
  * Reads every ledger item of one event id with a single strongly consistent Query on its partition key: the
- * applied item and any dead letters keyed by the same id (the layout is defined in functions/ledger/keys.ts).
+ * applied item and any dead letters keyed by the same id (the layout is defined in keys.ts and ledger.ts).
  */
 export async function readEventStatus(
   client: DynamoDBDocumentClient,
@@ -73,7 +64,7 @@ export async function readEventStatus(
     .filter((item) => String(item.sk).startsWith(DEAD_LETTER_PREFIX))
     .map(
       (item): DeadLetterSummary => ({
-        ...location(item),
+        ...itemLocation(item),
         reason: String(item.reason),
         detail: item.detail === undefined ? undefined : String(item.detail),
         recordedAt: item.recordedAt === undefined ? undefined : String(item.recordedAt),
@@ -82,7 +73,7 @@ export async function readEventStatus(
   const applied = items.find((item) => item.sk === APPLIED_SORT_KEY);
   if (applied) {
     const at = applied.appliedAt === undefined ? undefined : String(applied.appliedAt);
-    return { status: 'applied', eventId, appliedAt: { ...location(applied), at }, deadLetters };
+    return { status: 'applied', eventId, appliedAt: { ...itemLocation(applied), at }, deadLetters };
   }
   if (deadLetters.length > 0) return { status: 'dead-lettered', eventId, deadLetters };
   return { status: 'unknown', eventId };
