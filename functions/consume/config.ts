@@ -1,40 +1,17 @@
-import { type Env, optionalSetting, requireSetting, topicSetting } from '../shared/config';
-import { ConfigError } from '../shared/errors';
+import { type LedgerSettings, readLedgerSettings } from '../ledger/settings';
+import { type Env, topicSetting } from '../shared/config';
 import { type KafkaSettings, readKafkaSettings } from '../shared/kafka-settings';
 
-export interface ConsumeConfig {
-  readonly ledgerTable: string;
+export interface ConsumeConfig extends LedgerSettings {
   readonly deadLetterTopic: string;
   readonly kafka: KafkaSettings;
-  /** A local DynamoDB-compatible endpoint; the regional DynamoDB endpoint when unset. */
-  readonly dynamodbEndpoint: string | undefined;
-  readonly region: string | undefined;
 }
-
-/** DynamoDB table names: 3-255 of a-z A-Z 0-9 _ . - (DynamoDB developer guide, naming rules). */
-const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 
 /** Reads the consume function's settings once at cold start; a bad value stops start-up naming the setting. */
 export function readConsumeConfig(env: Env): ConsumeConfig {
-  const ledgerTable = requireSetting(env, 'LEDGER_TABLE');
-  if (!TABLE_NAME.test(ledgerTable)) {
-    throw new ConfigError(
-      'LEDGER_TABLE',
-      `"${ledgerTable}" is not a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)`,
-    );
-  }
-  const dynamodbEndpoint = optionalSetting(env, 'DYNAMODB_ENDPOINT');
-  if (dynamodbEndpoint !== undefined && !/^https?:\/\/[^\s/]+(\/.*)?$/.test(dynamodbEndpoint)) {
-    throw new ConfigError(
-      'DYNAMODB_ENDPOINT',
-      `"${dynamodbEndpoint}" is not an http(s) URL such as http://127.0.0.1:8000`,
-    );
-  }
   return {
-    ledgerTable,
+    ...readLedgerSettings(env),
     deadLetterTopic: topicSetting(env, 'DEAD_LETTER_TOPIC'),
     kafka: readKafkaSettings(env),
-    dynamodbEndpoint,
-    region: optionalSetting(env, 'AWS_REGION'),
   };
 }

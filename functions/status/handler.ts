@@ -1,8 +1,8 @@
 import { createLedgerClient } from '../ledger/client';
-import { readStatusSettings } from './settings';
+import { readLedgerSettings } from '../ledger/settings';
 import { createStatusHandler } from './status-handler';
 
-const settings = readStatusSettings(process.env);
+const settings = readLedgerSettings(process.env);
 
 /**
  * GET /payments/{eventId} (API Gateway HTTP API, payload v2): a read-only view of the ledger. Settings are
