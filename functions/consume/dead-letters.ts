@@ -1,4 +1,4 @@
-import type { OutgoingRecord } from '../shared/producer-session';
+import { type OutgoingRecord, recordBytes } from '../shared/producer-session';
 import { RecordHeader } from '../shared/record-headers';
 import type { Anomaly } from './anomaly';
 import type { SourceRecord } from './kafka-event';
@@ -60,7 +60,7 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     let chunk: OutgoingRecord[] = [];
     let bytes = 0;
     for (const record of letters.map(toDeadLetterRecord)) {
-      const size = recordSize(record);
+      const size = recordBytes(record);
       if (chunk.length > 0 && bytes + size > this.maxPublishBytes) {
         await this.producer.publish(this.topic, chunk);
         chunk = [];
@@ -71,15 +71,6 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     }
     if (chunk.length > 0) await this.producer.publish(this.topic, chunk);
   }
-}
-
-function recordSize(record: OutgoingRecord): number {
-  let size =
-    Buffer.byteLength(record.key) + Buffer.byteLength(record.value) + Buffer.byteLength(record.eventId);
-  for (const [name, value] of Object.entries(record.headers ?? {})) {
-    size += Buffer.byteLength(name) + Buffer.byteLength(value);
-  }
-  return size;
 }
 
 export function deadLetterId(record: Pick<SourceRecord, 'topic' | 'partition' | 'offset'>): string {

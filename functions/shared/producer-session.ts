@@ -265,10 +265,20 @@ interface PendingPublish {
 
 /**
  * Bounds of one combined send: well under Kafka's default 1 MB message.max.bytes per partition batch even if
- * every record lands on one partition (keys and headers add to the values).
+ * every record lands on one partition (record framing adds a little to recordBytes).
  */
 const GROUP_MAX_RECORDS = 500;
-const GROUP_MAX_VALUE_BYTES = 512 * 1024;
+const GROUP_MAX_BYTES = 512 * 1024;
+
+/** What a record adds to a batch before encoding: key, value, event id and headers. */
+export function recordBytes(record: OutgoingRecord): number {
+  let size =
+    Buffer.byteLength(record.key) + Buffer.byteLength(record.value) + Buffer.byteLength(record.eventId);
+  for (const [name, value] of Object.entries(record.headers ?? {})) {
+    size += Buffer.byteLength(name) + Buffer.byteLength(value);
+  }
+  return size;
+}
 
 /** Removes and returns the next publishes to send together: same topic, in arrival order, within the bounds. */
 function takeGroup(waiting: PendingPublish[]): PendingPublish[] {
@@ -278,9 +288,8 @@ function takeGroup(waiting: PendingPublish[]): PendingPublish[] {
   let records = 0;
   let bytes = 0;
   for (const pending of waiting) {
-    const size = pending.records.reduce((sum, record) => sum + Buffer.byteLength(record.value), 0);
-    const fits =
-      records + pending.records.length <= GROUP_MAX_RECORDS && bytes + size <= GROUP_MAX_VALUE_BYTES;
+    const size = pending.records.reduce((sum, record) => sum + recordBytes(record), 0);
+    const fits = records + pending.records.length <= GROUP_MAX_RECORDS && bytes + size <= GROUP_MAX_BYTES;
     if (pending.topic !== first.topic || (count > 0 && !fits)) break;
     count += 1;
     records += pending.records.length;
