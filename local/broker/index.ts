@@ -105,7 +105,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     options.storage ??
     (options.dataDir === undefined
       ? createMemoryStorage()
-      : createFileStorage({ dataDir: options.dataDir, fsync: options.fsync ?? 'acks-all' }));
+      : createFileStorage({ dataDir: options.dataDir, fsync: options.fsync }));
   await storage.open();
   const groups = new GroupCoordinator({ minSessionTimeoutMs: options.minSessionTimeoutMs });
   let boundPort = config.port;
@@ -125,16 +125,13 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     throw error;
   }
   boundPort = server.port;
-  config.logger.info('broker listening', {
-    host: config.host,
-    port: boundPort,
-    advertised: broker.advertised(),
-  });
+  const advertised = broker.advertised();
+  config.logger.info('broker listening', { host: config.host, port: boundPort, advertised });
   let closing: Promise<void> | undefined;
   return {
     port: boundPort,
     host: config.host,
-    bootstrap: `${config.advertisedHost}:${config.advertisedPort ?? boundPort}`,
+    bootstrap: `${advertised.host}:${advertised.port}`,
     disconnectClients: () => server.disconnectClients(),
     close: () => {
       closing ??= (async () => {

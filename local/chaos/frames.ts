@@ -4,20 +4,32 @@
  * request decoder it accepts any frame size, since it also reads responses (a Heartbeat response is 6 bytes).
  */
 export class FrameSplitter {
-  private pending: Buffer = Buffer.alloc(0);
+  /** Received bytes not yet returned as frames, joined only once a whole frame is there. */
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Bytes needed before the next frame can be cut: its size prefix, then the whole frame. */
+  private needed = 4;
 
   /** Adds received bytes; returns each completed frame including its size prefix. */
   push(chunk: Buffer): Buffer[] {
-    let bytes = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.buffered < this.needed) return [];
+    let bytes = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.buffered);
     const frames: Buffer[] = [];
+    this.needed = 4;
     while (bytes.length >= 4) {
       const end = 4 + bytes.readInt32BE(0);
       if (end < 4) throw new RangeError(`frame size ${end - 4} is negative`);
-      if (bytes.length < end) break;
+      if (bytes.length < end) {
+        this.needed = end;
+        break;
+      }
       frames.push(bytes.subarray(0, end));
       bytes = bytes.subarray(end);
     }
-    this.pending = bytes;
+    this.chunks = bytes.length === 0 ? [] : [bytes];
+    this.buffered = bytes.length;
     return frames;
   }
 }

@@ -75,6 +75,10 @@ function joinError(errorCode: number, memberId = ''): JoinGroupResponse {
   return { errorCode, generationId: -1, protocolName: '', leader: '', memberId, members: [] };
 }
 
+function syncError(errorCode: number): SyncGroupResponse {
+  return { errorCode, assignment: EMPTY };
+}
+
 function sameProtocols(a: readonly GroupProtocol[], b: readonly GroupProtocol[]): boolean {
   return (
     a.length === b.length &&
@@ -139,7 +143,7 @@ export class GroupCoordinator {
   }
 
   sync(request: SyncGroupRequest): Promise<SyncGroupResponse> {
-    const fail = (errorCode: number) => Promise.resolve({ errorCode, assignment: EMPTY });
+    const fail = (errorCode: number) => Promise.resolve(syncError(errorCode));
     const group = this.groups.get(request.groupId);
     const member = group?.members.get(request.memberId);
     if (!group || !member) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
@@ -154,7 +158,7 @@ export class GroupCoordinator {
         return Promise.resolve({ errorCode: ErrorCode.NONE, assignment: member.assignment });
       case 'CompletingRebalance':
         return new Promise((resolve) => {
-          member.awaitingSync?.({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS, assignment: EMPTY });
+          member.awaitingSync?.(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
           member.awaitingSync = resolve;
           if (member.memberId === group.leaderId) this.completeSync(group, request.assignments);
         });
@@ -240,7 +244,7 @@ export class GroupCoordinator {
       for (const member of group.members.values()) {
         clearTimeout(member.sessionTimer);
         member.awaitingJoin?.(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, member.memberId));
-        member.awaitingSync?.({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, assignment: EMPTY });
+        member.awaitingSync?.(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
       }
     }
     this.groups.clear();
@@ -330,7 +334,7 @@ export class GroupCoordinator {
     if (group.state === 'PreparingRebalance') return;
     if (group.state === 'CompletingRebalance') {
       for (const member of group.members.values()) {
-        member.awaitingSync?.({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS, assignment: EMPTY });
+        member.awaitingSync?.(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
         member.awaitingSync = undefined;
       }
     }
@@ -436,7 +440,7 @@ export class GroupCoordinator {
     clearTimeout(member.sessionTimer);
     group.members.delete(member.memberId);
     member.awaitingJoin?.(joinError(ErrorCode.UNKNOWN_MEMBER_ID, member.memberId));
-    member.awaitingSync?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY });
+    member.awaitingSync?.(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     member.awaitingJoin = undefined;
     member.awaitingSync = undefined;
     if (group.state === 'Stable' || group.state === 'CompletingRebalance') this.prepareRebalance(group);

@@ -31,8 +31,13 @@ import { Writer } from './writer';
 export const RECORD_BATCH_HEADER_SIZE = 61;
 /** Bytes before batchLength's coverage begins: baseOffset + batchLength. */
 export const LOG_OVERHEAD = 12;
+export const BATCH_LENGTH_OFFSET = 8;
+export const LEADER_EPOCH_OFFSET = 12;
+export const MAGIC_OFFSET = 16;
 const CRC_OFFSET = 17;
-const ATTRIBUTES_OFFSET = 21;
+export const ATTRIBUTES_OFFSET = 21;
+/** Attribute bits 0-2: the compression codec (0 = none). */
+export const COMPRESSION_MASK = 0x07;
 const TRANSACTIONAL_FLAG = 0x10;
 const CONTROL_FLAG = 0x20;
 
@@ -63,7 +68,7 @@ export function validateRecordBatch(records: Buffer): BatchValidation {
       `record batch of ${records.length} byte(s) is shorter than the ${RECORD_BATCH_HEADER_SIZE}-byte header`,
     );
   }
-  const batchLength = records.readInt32BE(8);
+  const batchLength = records.readInt32BE(BATCH_LENGTH_OFFSET);
   if (batchLength + LOG_OVERHEAD !== records.length) {
     if (
       batchLength + LOG_OVERHEAD < records.length &&
@@ -77,7 +82,7 @@ export function validateRecordBatch(records: Buffer): BatchValidation {
       `batch length ${batchLength} does not match the ${records.length - LOG_OVERHEAD} byte(s) received`,
     );
   }
-  const magic = records.readInt8(16);
+  const magic = records.readInt8(MAGIC_OFFSET);
   if (magic !== 2) return invalid(`record batch magic ${magic} is not supported, expected 2`);
   const expectedCrc = records.readUInt32BE(CRC_OFFSET);
   const actualCrc = crc32c(records, ATTRIBUTES_OFFSET);
@@ -164,9 +169,9 @@ export function encodeRecordBatch(input: RecordBatchInput): Buffer {
   const records = body.finish();
   const batch = Buffer.alloc(RECORD_BATCH_HEADER_SIZE + records.length);
   batch.writeBigInt64BE(input.baseOffset ?? 0n, 0);
-  batch.writeInt32BE(batch.length - LOG_OVERHEAD, 8);
-  batch.writeInt32BE(0, 12);
-  batch.writeInt8(2, 16);
+  batch.writeInt32BE(batch.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
+  batch.writeInt32BE(0, LEADER_EPOCH_OFFSET);
+  batch.writeInt8(2, MAGIC_OFFSET);
   batch.writeInt16BE(0, ATTRIBUTES_OFFSET);
   batch.writeInt32BE(input.records.length - 1, 23);
   batch.writeBigInt64BE(baseTimestamp, 27);
@@ -200,7 +205,7 @@ function readVarintBytes(reader: Reader): Buffer | null {
 
 /** Reads the records of one uncompressed batch (tests and tools; the broker never needs to). */
 export function decodeRecordBatch(batch: Buffer): DecodedRecord[] {
-  const compression = batch.readInt16BE(ATTRIBUTES_OFFSET) & 0x07;
+  const compression = batch.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
   if (compression !== 0)
     throw new RangeError(`compressed batches (codec ${compression}) are not decoded here`);
   const baseOffset = batch.readBigInt64BE(0);
@@ -231,7 +236,7 @@ export function splitRecordBatches(recordSet: Buffer): Buffer[] {
   const batches: Buffer[] = [];
   let at = 0;
   while (at + LOG_OVERHEAD <= recordSet.length) {
-    const end = at + LOG_OVERHEAD + recordSet.readInt32BE(at + 8);
+    const end = at + LOG_OVERHEAD + recordSet.readInt32BE(at + BATCH_LENGTH_OFFSET);
     if (end > recordSet.length) break;
     batches.push(recordSet.subarray(at, end));
     at = end;

@@ -1,7 +1,8 @@
 /**
  * Writes Kafka protocol primitives into a list of chunks: small fields go into a scratch buffer,
  * large byte fields (record batches) are kept by reference, and `finish()` joins everything with one
- * Buffer.concat. With `flexible` set, strings, bytes and arrays use the compact forms of KIP-482.
+ * Buffer.concat (or `finishParts()` hands the chunks over as they are). With `flexible` set, strings,
+ * bytes and arrays use the compact forms of KIP-482.
  */
 
 const SCRATCH_SIZE = 4096;
@@ -170,12 +171,21 @@ export class Writer {
     return this.flexible ? this.uvarint(0) : this;
   }
 
-  /** Joins the chunks once; fills in the size prefix when the writer was created for a frame. */
-  finish(): Buffer {
+  /**
+   * The written bytes as their chunks, not joined: large byte fields stay the caller's buffers, so a
+   * socket can send them with one writev. Fills in the size prefix when the writer was created for a frame.
+   */
+  finishParts(): readonly Buffer[] {
     this.flush();
-    const total = this.flushedLength;
     const first = this.chunks[0];
-    if (this.sizePrefixed && first) first.writeInt32BE(total - 4, 0);
-    return this.chunks.length === 1 && first ? first : Buffer.concat(this.chunks, total);
+    if (this.sizePrefixed && first) first.writeInt32BE(this.flushedLength - 4, 0);
+    return this.chunks;
+  }
+
+  /** The written bytes in one buffer (joined once, when there are several chunks). */
+  finish(): Buffer {
+    const parts = this.finishParts();
+    const first = parts[0];
+    return parts.length === 1 && first ? first : Buffer.concat(parts, this.flushedLength);
   }
 }

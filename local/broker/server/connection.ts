@@ -12,7 +12,7 @@ import { handlerFor } from './routes';
 
 interface ResponseSlot {
   done: boolean;
-  frame: Buffer | undefined;
+  frame: readonly Buffer[] | undefined;
 }
 
 export class Connection {
@@ -131,7 +131,8 @@ export class Connection {
     this.socket.cork();
     while (this.queue[0]?.done) {
       const slot = this.queue.shift() as ResponseSlot;
-      if (slot.frame) this.socket.write(slot.frame);
+      // Corked: the parts of every ready response leave in one writev, record batches uncopied.
+      for (const part of slot.frame ?? []) this.socket.write(part);
     }
     process.nextTick(() => this.socket.uncork());
   }

@@ -36,8 +36,11 @@ export class CloseConnection {
 
 export type HandlerResult<Response> = Response | typeof NO_RESPONSE | CloseConnection;
 
-/** A whole response frame, no response, or a connection to close. */
-export type Served = Buffer | undefined | CloseConnection;
+/**
+ * A whole response frame (its parts, written back to back without joining), no response, or a
+ * connection to close.
+ */
+export type Served = readonly Buffer[] | undefined | CloseConnection;
 
 export type RequestHandler = (
   body: Reader,
@@ -65,11 +68,19 @@ export function route<Request, Response>(
       if (result instanceof CloseConnection) return result;
       const writer = startResponse(context.header);
       encode(writer, version, result);
-      return writer.finish();
+      return writer.finishParts();
     };
     const result = handle(decode(body, version), broker, context);
     return result instanceof Promise ? result.then(finish) : finish(result);
   };
+}
+
+/** Whether `topic` exists and has a partition with this index. */
+export function hasPartition(
+  topic: TopicDescription | undefined,
+  partition: number,
+): topic is TopicDescription {
+  return topic !== undefined && partition >= 0 && partition < topic.partitions;
 }
 
 /** The topic, created on first use when auto-creation is on (Kafka's auto.create.topics.enable). */

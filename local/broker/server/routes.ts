@@ -76,19 +76,19 @@ const handlers = new Map<number, RequestHandler>([
  * v0-shaped body carrying UNSUPPORTED_VERSION and its own ApiVersions range, so the client retries
  * with a version both sides know (KIP-511; Apache Kafka's ApiVersionsRequest.getErrorResponse).
  */
-function answerApiVersions(header: RequestHeader, apis: ApiTable): Buffer {
+function answerApiVersions(header: RequestHeader, apis: ApiTable): readonly Buffer[] {
   const range = apis.get(ApiKey.ApiVersions);
   if (range && apis.isSupported(header.apiKey, header.apiVersion)) {
     const writer = startResponse(header);
     encodeApiVersionsResponse(writer, header.apiVersion, { errorCode: ErrorCode.NONE, apiKeys: apis.apis });
-    return writer.finish();
+    return writer.finishParts();
   }
   const writer = startResponse(header, false);
   encodeApiVersionsResponse(writer, 0, {
     errorCode: ErrorCode.UNSUPPORTED_VERSION,
     apiKeys: range ? [range] : [],
   });
-  return writer.finish();
+  return writer.finishParts();
 }
 
 /**

@@ -191,7 +191,7 @@ export class StorageEngine implements BrokerStorage {
   ): { errorCode: StorageErrorCode; offset: bigint; timestamp: bigint } {
     const log = this.partition(topic, partition);
     if (!log) return { errorCode: StorageError.UNKNOWN_TOPIC_OR_PARTITION, offset: -1n, timestamp: -1n };
-    return { ...log.listOffset(timestamp) };
+    return log.listOffset(timestamp);
   }
 
   waitForAppend(
@@ -250,11 +250,6 @@ export class StorageEngine implements BrokerStorage {
     return [...new Set([...this.commits.values()].map((commit) => commit.group))];
   }
 
-  /** The producer state of one partition (for inspection and tests). */
-  producerEntry(topic: string, partition: number, producerId: bigint) {
-    return this.partition(topic, partition)?.producerEntry(producerId);
-  }
-
   private reserveFrom(id: bigint): Promise<void> {
     if (!this.reservation) {
       const end = id + PRODUCER_ID_BLOCK;
@@ -295,7 +290,8 @@ export class StorageEngine implements BrokerStorage {
   }
 }
 
-function commitKey(commit: { group: string; topic: string; partition: number }): string {
+/** One committed offset per group, topic and partition. */
+export function commitKey(commit: { group: string; topic: string; partition: number }): string {
   return `${commit.group}\u0000${commit.topic}\u0000${commit.partition}`;
 }
 

@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { CommitRecord, FsyncPolicy, PersistedState, StorageBackend } from './engine';
-import { StorageEngine } from './engine';
+import { commitKey, StorageEngine } from './engine';
 import { StorageConfigError, StorageMetadataError } from './errors';
 import { FileSegment } from './file-segment';
 import { GroupFlush } from './group-flush';
@@ -196,7 +196,7 @@ class FileBackend implements StorageBackend {
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       const commit = parseCommit(line);
       // A torn last line (crash mid-write) was never acknowledged: skip it.
-      if (commit) latest.set(`${commit.group}\u0000${commit.topic}\u0000${commit.partition}`, commit);
+      if (commit) latest.set(commitKey(commit), commit);
     }
     return [...latest.values()];
   }

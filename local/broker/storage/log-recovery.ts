@@ -1,4 +1,9 @@
-import { LOG_OVERHEAD, RECORD_BATCH_HEADER_SIZE, validateRecordBatch } from '../protocol/record-batch';
+import {
+  BATCH_LENGTH_OFFSET,
+  LOG_OVERHEAD,
+  RECORD_BATCH_HEADER_SIZE,
+  validateRecordBatch,
+} from '../protocol/record-batch';
 import type { Segment, StoredBytes } from './segment';
 
 /** What recovery found at the end of a segment that was not a whole, valid batch. */
@@ -43,7 +48,7 @@ function readCandidate(
   if (size - position < RECORD_BATCH_HEADER_SIZE) {
     return { problem: `${size - position} bytes at ${position} are less than a batch header` };
   }
-  const total = LOG_OVERHEAD + segment.read(position + 8, 4).readInt32BE(0);
+  const total = LOG_OVERHEAD + segment.read(position + BATCH_LENGTH_OFFSET, 4).readInt32BE(0);
   if (total < RECORD_BATCH_HEADER_SIZE || position + total > size) {
     return { problem: `batch at ${position} declares ${total} bytes, ${size - position} remain` };
   }

@@ -1,6 +1,6 @@
 import { decodeRecordBatch } from '../protocol/record-batch';
 import { BROKER_PREFIX_SIZE, batchShapeProblem, brokerPrefix, isCompressed } from './batch-layout';
-import { PartitionProducerState, type ProducerEntry } from './producer-state';
+import { PartitionProducerState } from './producer-state';
 import type { Segment, StoredBytes } from './segment';
 import {
   type AppendResult,
@@ -58,10 +58,6 @@ export class PartitionLog {
     this.producers.record(header, baseOffset);
   }
 
-  producerEntry(producerId: bigint): ProducerEntry | undefined {
-    return this.producers.get(producerId);
-  }
-
   producerIds(): Iterable<bigint> {
     return this.producers.producerIds();
   }
@@ -79,7 +75,7 @@ export class PartitionLog {
       return {
         errorCode: StorageError.NONE,
         baseOffset: verdict.baseOffset,
-        logStartOffset: 0n,
+        logStartOffset: this.logStartOffset,
         duplicate: true,
       };
     }

@@ -1,8 +1,6 @@
 import { topicNameProblem } from '../../../functions/shared/topic-name';
 import { StorageError, type StorageErrorCode } from './types';
 
-export { topicNameProblem };
-
 /**
  * A one-broker development cluster has no use for more; without a bound, one CreateTopics request asking
  * for two billion partitions would exhaust the broker's memory.

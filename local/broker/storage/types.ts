@@ -93,8 +93,12 @@ export interface BrokerStorage {
     header: BatchHeader,
     durable: boolean,
   ): Promise<AppendResult>;
+  /** An unknown topic or partition answers UNKNOWN_TOPIC_OR_PARTITION with offsets -1 and no batches. */
   read(topic: string, partition: number, fetchOffset: bigint, maxBytes: number): ReadResult;
-  /** Earliest offset (-2), latest (-1), or the first offset whose timestamp is >= the given one. */
+  /**
+   * Earliest offset (-2), latest (-1), or the first offset whose timestamp is >= the given one.
+   * An unknown topic or partition answers UNKNOWN_TOPIC_OR_PARTITION with offset and timestamp -1.
+   */
   listOffset(
     topic: string,
     partition: number,

@@ -25,6 +25,7 @@
  */
 import type { Reader } from '../reader';
 import type { Writer } from '../writer';
+import { OPERATIONS_OMITTED } from './metadata';
 
 export interface DescribeGroupsRequest {
   readonly groups: readonly string[];
@@ -58,8 +59,6 @@ export interface DescribedGroup {
 export interface DescribeGroupsResponse {
   readonly groups: readonly DescribedGroup[];
 }
-
-const OPERATIONS_OMITTED = -2147483648;
 
 export function encodeDescribeGroupsResponse(
   writer: Writer,

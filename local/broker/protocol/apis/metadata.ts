@@ -92,8 +92,8 @@ export interface MetadataResponse {
   readonly topics: readonly MetadataTopic[];
 }
 
-/** Authorized operations are not computed (KIP-430): Kafka's "omitted" value. */
-const OPERATIONS_OMITTED = -2147483648;
+/** Authorized operations are not computed (KIP-430): Kafka's "omitted" value, also sent by DescribeGroups. */
+export const OPERATIONS_OMITTED = -2147483648;
 
 export function encodeMetadataResponse(writer: Writer, version: number, response: MetadataResponse): void {
   if (version >= 3) writer.int32(0);

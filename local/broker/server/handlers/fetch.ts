@@ -9,7 +9,6 @@ import type {
   FetchResponse,
   FetchTopicResponse,
 } from '../../protocol/apis/fetch';
-import { ErrorCode } from '../../protocol/error-codes';
 import type { BrokerContext, RequestContext } from '../context';
 
 const MAX_TIMER_MS = 2_147_483_647;
@@ -24,43 +23,34 @@ function collect(request: FetchRequest, broker: BrokerContext): Collected {
   let remaining = request.maxBytes;
   let bytes = 0;
   let failed = false;
-  const topics = request.topics.map((topic): FetchTopicResponse => {
-    const description = broker.storage.describeTopic(topic.topic);
-    const partitions = topic.partitions.map((p): FetchPartitionResponse => {
-      if (!description || p.partition < 0 || p.partition >= description.partitions) {
-        failed = true;
+  const topics = request.topics.map(
+    (topic): FetchTopicResponse => ({
+      topic: topic.topic,
+      // Storage answers an unknown topic or partition itself (UNKNOWN_TOPIC_OR_PARTITION, offsets -1).
+      partitions: topic.partitions.map((p): FetchPartitionResponse => {
+        const limit = Math.max(0, Math.min(p.partitionMaxBytes, remaining));
+        const read = broker.storage.read(topic.topic, p.partition, p.fetchOffset, limit);
+        if (read.errorCode !== 0) failed = true;
+        // Storage always returns at least one batch; past the first partition with data, a batch
+        // larger than what is left of max_bytes waits for a later fetch.
+        const size = read.batches.reduce((sum, batch) => sum + batch.bytes.length, 0);
+        const fits = bytes === 0 || size <= limit;
+        if (fits) {
+          bytes += size;
+          remaining -= size;
+        }
         return {
           partition: p.partition,
-          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-          highWatermark: -1n,
-          lastStableOffset: -1n,
-          logStartOffset: -1n,
-          batches: [],
+          errorCode: read.errorCode,
+          highWatermark: read.highWatermark,
+          // No transactions: everything up to the high watermark is stable.
+          lastStableOffset: read.highWatermark,
+          logStartOffset: read.logStartOffset,
+          batches: fits ? read.batches.map((batch) => batch.bytes) : [],
         };
-      }
-      const limit = Math.max(0, Math.min(p.partitionMaxBytes, remaining));
-      const read = broker.storage.read(topic.topic, p.partition, p.fetchOffset, limit);
-      if (read.errorCode !== 0) failed = true;
-      // Storage always returns at least one batch; past the first partition with data, a batch
-      // larger than what is left of max_bytes waits for a later fetch.
-      let batches = read.batches.map((batch) => batch.bytes);
-      const size = batches.reduce((sum, batch) => sum + batch.length, 0);
-      if (bytes > 0 && size > limit) batches = [];
-      const taken = bytes > 0 && size > limit ? 0 : size;
-      bytes += taken;
-      remaining -= taken;
-      return {
-        partition: p.partition,
-        errorCode: read.errorCode,
-        highWatermark: read.highWatermark,
-        // No transactions: everything up to the high watermark is stable.
-        lastStableOffset: read.highWatermark,
-        logStartOffset: read.logStartOffset,
-        batches,
-      };
-    });
-    return { topic: topic.topic, partitions };
-  });
+      }),
+    }),
+  );
   return { response: { errorCode: 0, sessionId: 0, topics }, bytes, failed };
 }
 

@@ -2,9 +2,10 @@
  * Metadata: one broker (node 0) that leads every partition and is the controller (kafkajs sends
  * InitProducerId to the controller, so it must name a listed broker).
  */
+
+import { topicNameProblem } from '../../../../functions/shared/topic-name';
 import type { MetadataRequest, MetadataResponse, MetadataTopic } from '../../protocol/apis/metadata';
 import { ErrorCode } from '../../protocol/error-codes';
-import { topicNameProblem } from '../../storage/topic-rules';
 import type { TopicDescription } from '../../storage/types';
 import { type BrokerContext, resolveTopic } from '../context';
 

@@ -8,7 +8,8 @@ import type {
   OffsetFetchResponse,
 } from '../../protocol/apis/offset-fetch';
 import { ErrorCode } from '../../protocol/error-codes';
-import type { BrokerContext } from '../context';
+import type { CommittedOffset } from '../../storage/types';
+import { type BrokerContext, hasPartition } from '../context';
 
 export async function handleOffsetCommit(
   request: OffsetCommitRequest,
@@ -24,7 +25,7 @@ export async function handleOffsetCommit(
       const partitions = await Promise.all(
         topic.partitions.map(async (p) => {
           if (groupError !== 0) return { partitionIndex: p.partitionIndex, errorCode: groupError };
-          if (!description || p.partitionIndex < 0 || p.partitionIndex >= description.partitions) {
+          if (!hasPartition(description, p.partitionIndex)) {
             return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
           }
           await broker.storage.commitOffset(request.groupId, topic.name, p.partitionIndex, {
@@ -41,33 +42,41 @@ export async function handleOffsetCommit(
   return { topics };
 }
 
-function fetchGroup(group: OffsetFetchGroupRequest, broker: BrokerContext): OffsetFetchGroupResponse {
-  const fetchOne = (topic: string, partitionIndex: number): OffsetFetchPartitionResponse => {
-    const committed = broker.storage.fetchOffset(group.groupId, topic, partitionIndex);
-    return {
-      partitionIndex,
-      committedOffset: committed?.offset ?? -1n,
-      committedLeaderEpoch: committed?.leaderEpoch ?? -1,
-      metadata: committed?.metadata ?? '',
-      errorCode: ErrorCode.NONE,
-    };
+function committedPartition(
+  partitionIndex: number,
+  committed: CommittedOffset | undefined,
+): OffsetFetchPartitionResponse {
+  return {
+    partitionIndex,
+    committedOffset: committed?.offset ?? -1n,
+    committedLeaderEpoch: committed?.leaderEpoch ?? -1,
+    metadata: committed?.metadata ?? '',
+    errorCode: ErrorCode.NONE,
   };
+}
+
+function fetchGroup(group: OffsetFetchGroupRequest, broker: BrokerContext): OffsetFetchGroupResponse {
+  const { groupId } = group;
   if (group.topics === null) {
     // Every partition the group has committed (v2+).
     const topics = broker.storage.listTopics().flatMap((topic) => {
-      const partitions = Array.from({ length: topic.partitions }, (_, i) => i)
-        .filter((i) => broker.storage.fetchOffset(group.groupId, topic.name, i) !== undefined)
-        .map((i) => fetchOne(topic.name, i));
+      const partitions: OffsetFetchPartitionResponse[] = [];
+      for (let i = 0; i < topic.partitions; i++) {
+        const committed = broker.storage.fetchOffset(groupId, topic.name, i);
+        if (committed) partitions.push(committedPartition(i, committed));
+      }
       return partitions.length > 0 ? [{ name: topic.name, partitions }] : [];
     });
-    return { groupId: group.groupId, errorCode: ErrorCode.NONE, topics };
+    return { groupId, errorCode: ErrorCode.NONE, topics };
   }
   return {
-    groupId: group.groupId,
+    groupId,
     errorCode: ErrorCode.NONE,
     topics: group.topics.map((topic) => ({
       name: topic.name,
-      partitions: topic.partitionIndexes.map((i) => fetchOne(topic.name, i)),
+      partitions: topic.partitionIndexes.map((i) =>
+        committedPartition(i, broker.storage.fetchOffset(groupId, topic.name, i)),
+      ),
     })),
   };
 }

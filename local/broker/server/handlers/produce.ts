@@ -15,6 +15,7 @@ import {
   type BrokerContext,
   CloseConnection,
   type HandlerResult,
+  hasPartition,
   NO_RESPONSE,
   resolveTopic,
 } from '../context';
@@ -51,7 +52,7 @@ export function handleProduce(
     const description = resolveTopic(broker, topic.name, true);
     const partitions = topic.partitions.map(
       (partition): ProducePartitionResponse | Promise<ProducePartitionResponse> => {
-        if (!description || partition.index < 0 || partition.index >= description.partitions) {
+        if (!hasPartition(description, partition.index)) {
           return failed(partition.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         }
         if (partition.records === null) {

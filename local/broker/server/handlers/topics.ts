@@ -2,6 +2,8 @@
  * CreateTopics and DeleteTopics, with Kafka's validation errors (kafka.server.ZkAdminManager /
  * ControllerApis): bad names, partition counts and replication factors, duplicates, existing topics.
  */
+
+import { topicNameProblem } from '../../../../functions/shared/topic-name';
 import type {
   CreatableTopic,
   CreateTopicsRequest,
@@ -9,7 +11,7 @@ import type {
 } from '../../protocol/apis/create-topics';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/apis/delete-topics';
 import { ErrorCode } from '../../protocol/error-codes';
-import { MAX_PARTITIONS_PER_TOPIC, topicNameProblem } from '../../storage/topic-rules';
+import { MAX_PARTITIONS_PER_TOPIC } from '../../storage/topic-rules';
 import type { BrokerContext } from '../context';
 
 /** Kafka's INVALID_REPLICA_ASSIGNMENT. */
