@@ -6,10 +6,7 @@
  * Each figure is the median of several runs on fresh topics. Goals from the broker issue.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { silentLogger, startBroker } from '../local/broker';
 import { ApiKey } from '../local/broker/protocol/api-keys';
@@ -17,7 +14,10 @@ import { encodeRequestHeader } from '../local/broker/protocol/header';
 import { Reader } from '../local/broker/protocol/reader';
 import { encodeRecordBatch } from '../local/broker/protocol/record-batch';
 import { Writer } from '../local/broker/protocol/writer';
-import { median } from './support/stats';
+import { FrameSplitter } from '../local/chaos/frames';
+import { type Figure, publishFigures } from './support/report';
+import { median, repeat } from './support/stats';
+import { withTempDir } from './support/temp-dir';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 30);
@@ -189,15 +189,10 @@ async function wireCapacity(port: number): Promise<number> {
   const socket = connect({ host: '127.0.0.1', port });
   await new Promise((resolve) => socket.once('connect', resolve));
   socket.setNoDelay(true);
-  let pending: Buffer = Buffer.alloc(0);
+  const responses = new FrameSplitter();
   const waiters: ((body: Reader) => void)[] = [];
   socket.on('data', (chunk: Buffer) => {
-    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
-      const size = pending.readInt32BE(0);
-      waiters.shift()?.(new Reader(pending.subarray(4, 4 + size), 4));
-      pending = pending.subarray(4 + size);
-    }
+    for (const frame of responses.push(chunk)) waiters.shift()?.(new Reader(frame.subarray(4), 4));
   });
   let correlationId = 0;
   const request = (apiKey: number, apiVersion: number, body: (w: Writer) => void): Promise<Reader> => {
@@ -261,85 +256,89 @@ async function wireCapacity(port: number): Promise<number> {
   return (count * BATCH_RECORDS) / seconds;
 }
 
-function row(metric: string, value: string, goal: string, met: boolean | undefined): string {
-  const verdict = met === undefined ? '' : met ? 'met' : 'NOT met';
-  return `| ${metric.padEnd(60)} | ${value.padStart(14)} | ${goal.padEnd(12)} | ${verdict.padEnd(7)} |`;
-}
-
 async function main(): Promise<void> {
-  const inProcess: number[] = [];
-  for (let i = 0; i < RUNS; i++) inProcess.push(await inProcessStartup());
-  const cli: number[] = [];
-  for (let i = 0; i < Math.min(RUNS, 3); i++) cli.push(await cliStartup());
+  const inProcess = await repeat(RUNS, inProcessStartup);
+  const cli = await repeat(Math.min(RUNS, 3), cliStartup);
   const memory = await throughput(undefined);
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-broker-'));
-  const file = await throughput(dataDir);
-  rmSync(dataDir, { recursive: true, force: true });
+  const file = await withTempDir('bench-broker', throughput);
 
-  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-  const lines = [
-    `broker benchmark: medians of ${RUNS} runs; ${BATCHES} sends of ${BATCH_RECORDS} × ${RECORD_BYTES} B records per run, acks=-1`,
-    '',
-    `| ${'metric'.padEnd(60)} | ${'median'.padStart(14)} | ${'goal'.padEnd(12)} | ${'result'.padEnd(7)} |`,
-    `|${'-'.repeat(62)}|${'-'.repeat(16)}|${'-'.repeat(14)}|${'-'.repeat(9)}|`,
-    row(
-      'start-up to first answered connection, in-process, first run',
-      `${(inProcess[0] ?? 0).toFixed(1)} ms`,
-      '<= 300 ms',
-      (inProcess[0] ?? 0) <= 300,
-    ),
-    row(
-      'start-up to first answered connection, in-process',
-      `${median(inProcess).toFixed(1)} ms`,
-      '<= 300 ms',
-      median(inProcess) <= 300,
-    ),
-    row(
-      'start-up to first answered connection, CLI process (tsx)',
-      `${median(cli).toFixed(0)} ms`,
-      '<= 300 ms',
-      median(cli) <= 300,
-    ),
+  const startupGoal = { atMost: 300 };
+  const figures: Figure[] = [
+    {
+      metric: 'start-up to first answered connection, in-process, first run',
+      value: inProcess[0] ?? 0,
+      unit: 'ms',
+      decimals: 1,
+      goal: startupGoal,
+    },
+    {
+      metric: 'start-up to first answered connection, in-process',
+      value: median(inProcess),
+      unit: 'ms',
+      decimals: 1,
+      goal: startupGoal,
+    },
+    {
+      metric: 'start-up to first answered connection, CLI process (tsx)',
+      value: median(cli),
+      unit: 'ms',
+      decimals: 0,
+      goal: startupGoal,
+    },
   ];
-  for (const [name, figures] of [
+  const throughputGoal = { atLeast: 100_000 };
+  for (const [name, measured] of [
     ['memory', memory],
     ['file, fsync acks-all', file],
   ] as const) {
-    lines.push(
-      row(
-        `produce, non-idempotent [${name}]`,
-        `${fmt(figures.plain)} rec/s`,
-        '>= 100,000',
-        figures.plain >= 100_000,
-      ),
-      row(
-        `produce, idempotent [${name}]`,
-        `${fmt(figures.idempotent)} rec/s`,
-        '>= 100,000',
-        figures.idempotent >= 100_000,
-      ),
-      row(
-        `idempotent / non-idempotent ratio [${name}]`,
-        figures.ratio.toFixed(2),
-        '>= 0.9',
-        figures.ratio >= 0.9,
-      ),
-      row(
-        `kafkajs client CPU per 1,000-record send [${name}]`,
-        `${figures.clientCpu.toFixed(1)} ms`,
-        '',
-        undefined,
-      ),
-      row(`consume, kafkajs consumer group [${name}]`, `${fmt(figures.consume)} rec/s`, '', undefined),
-      row(
-        `broker capacity, raw idempotent produce, 5 in flight [${name}]`,
-        `${fmt(figures.wire)} rec/s`,
-        '>= 100,000',
-        figures.wire >= 100_000,
-      ),
+    figures.push(
+      {
+        metric: `produce, non-idempotent [${name}]`,
+        value: measured.plain,
+        unit: 'rec/s',
+        decimals: 0,
+        goal: throughputGoal,
+      },
+      {
+        metric: `produce, idempotent [${name}]`,
+        value: measured.idempotent,
+        unit: 'rec/s',
+        decimals: 0,
+        goal: throughputGoal,
+      },
+      {
+        metric: `idempotent / non-idempotent ratio [${name}]`,
+        value: measured.ratio,
+        unit: '',
+        decimals: 2,
+        goal: { atLeast: 0.9 },
+      },
+      {
+        metric: `kafkajs client CPU per 1,000-record send [${name}]`,
+        value: measured.clientCpu,
+        unit: 'ms',
+        decimals: 1,
+      },
+      {
+        metric: `consume, kafkajs consumer group [${name}]`,
+        value: measured.consume,
+        unit: 'rec/s',
+        decimals: 0,
+      },
+      {
+        metric: `broker capacity, raw idempotent produce, 5 in flight [${name}]`,
+        value: measured.wire,
+        unit: 'rec/s',
+        decimals: 0,
+        goal: throughputGoal,
+      },
     );
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  publishFigures(
+    'broker',
+    `broker benchmark: medians of ${RUNS} runs; ${BATCHES} sends of ${BATCH_RECORDS} × ${RECORD_BYTES} B records per run, acks=-1`,
+    figures,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -18,7 +18,9 @@ import { verifyPartition } from '../functions/consume/verification';
 import { createLedgerClient } from '../functions/ledger/client';
 import { DynamoDbLedger, type PartitionSnapshot } from '../functions/ledger/ledger';
 import { RecordHeader } from '../functions/shared/record-headers';
+import { partitionKey, toSignedBytes } from '../local/event-source';
 import { ensureLedgerTable, startLedgerStore } from '../local/ledger-store';
+import { publishFigures } from './support/report';
 import { median } from './support/stats';
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -26,10 +28,6 @@ const RUNS = 5;
 const BATCH = 100;
 const ref = { topic: 'payments', partition: 0 };
 const session = randomUUID();
-
-function signed(text: string): number[] {
-  return [...Buffer.from(text)].map((b) => (b > 127 ? b - 256 : b));
-}
 
 function record(offset: number, sequence: number, prefix: string): MSKRecord {
   const eventId = `${prefix}-${offset}`;
@@ -50,9 +48,9 @@ function record(offset: number, sequence: number, prefix: string): MSKRecord {
     key: Buffer.from(event.accountId).toString('base64'),
     value: Buffer.from(JSON.stringify(event)).toString('base64'),
     headers: [
-      { [RecordHeader.eventId]: signed(eventId) },
-      { [RecordHeader.producerSession]: signed(session) },
-      { [RecordHeader.partitionSequence]: signed(String(sequence)) },
+      { [RecordHeader.eventId]: toSignedBytes(Buffer.from(eventId)) },
+      { [RecordHeader.producerSession]: toSignedBytes(Buffer.from(session)) },
+      { [RecordHeader.partitionSequence]: toSignedBytes(Buffer.from(String(sequence))) },
     ],
   };
 }
@@ -62,11 +60,9 @@ function batchEvent(records: MSKRecord[]): MSKEvent {
     eventSource: 'aws:kafka',
     eventSourceArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/payments/bench',
     bootstrapServers: '127.0.0.1:9092',
-    records: { [`${ref.topic}-${ref.partition}`]: records },
+    records: { [partitionKey(ref.topic, ref.partition)]: records },
   };
 }
-
-const format = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** 1 and 2: batches of 100 after a ledger state that knows the session, as in steady state. */
 function pureFigures(): { verify: number; decodeAndVerify: number } {
@@ -155,27 +151,35 @@ async function handlerFigure(): Promise<{ recordsPerSecond: number; transactions
 
 const pure = pureFigures();
 const handler = await handlerFigure();
-console.log(`consume benchmark (median of ${RUNS} runs, batches of ${BATCH} records, one partition)`);
-// Other processes on the machine move these figures; the load average says how busy it was.
-console.log(
-  `${availableParallelism()} CPUs, load average ${loadavg()
-    .map((load) => load.toFixed(1))
-    .join(' / ')} (1 / 5 / 15 min)`,
+publishFigures(
+  'consume',
+  `consume benchmark (median of ${RUNS} runs, batches of ${BATCH} records, one partition)`,
+  [
+    {
+      metric: 'verification only (pure, no I/O)',
+      value: pure.verify,
+      unit: 'records/s',
+      decimals: 0,
+      goal: { atLeast: 500_000 },
+    },
+    {
+      metric: 'decode + read + verify (pure, no I/O)',
+      value: pure.decodeAndVerify,
+      unit: 'records/s',
+      decimals: 0,
+    },
+    {
+      metric: `handler + embedded ledger (${handler.transactionsPerBatch} transactions/batch)`,
+      value: handler.recordsPerSecond,
+      unit: 'records/s',
+      decimals: 0,
+      goal: { atLeast: 3_000 },
+    },
+  ],
+  // Other processes on the machine move these figures; the load average says how busy it was.
+  [
+    `${availableParallelism()} CPUs, load average ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' / ')} (1 / 5 / 15 min)`,
+  ],
 );
-console.table([
-  {
-    step: 'verification only (pure, no I/O)',
-    'records/s': format(pure.verify),
-    goal: '≥ 500,000',
-  },
-  {
-    step: 'decode + read + verify (pure, no I/O)',
-    'records/s': format(pure.decodeAndVerify),
-    goal: '-',
-  },
-  {
-    step: `handler + embedded ledger (${handler.transactionsPerBatch} transactions/batch)`,
-    'records/s': format(handler.recordsPerSecond),
-    goal: '≥ 3,000',
-  },
-]);

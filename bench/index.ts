@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: every benchmark of the project, one after another, each in its own process (so one
  * benchmark's warm JIT, sockets or leftover timers cannot colour the next), then one table of every figure
- * with its goal. A benchmark reports through the JSON summary it writes to $BENCH_JSON (bench/support/
- * report.ts); for one that does not, the table it printed is read instead.
+ * with its goal. Each benchmark reports through the JSON summary it writes to $BENCH_JSON (bench/support/
+ * report.ts).
  * BENCH_ONLY=ingest,end-to-end runs a subset; BENCH_TIMEOUT_MS bounds each benchmark (default 4 minutes).
  */
 import { spawn } from 'node:child_process';
@@ -10,7 +10,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parsePrintedTables } from './support/printed-table';
 import { type BenchSummary, type FigureRow, formatTable, SUMMARY_FILE_ENV } from './support/report';
 import { withTempDir } from './support/temp-dir';
 
@@ -39,15 +38,11 @@ async function runBenchmark(name: string, script: string, summaryFile: string): 
     ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))],
     {
       env: { ...process.env, [SUMMARY_FILE_ENV]: summaryFile },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // Each benchmark's own table and notes reach the terminal as it prints them.
+      stdio: ['ignore', 'inherit', 'pipe'],
     },
   );
-  let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    process.stdout.write(chunk); // each benchmark's own table and notes, as it prints them
-  });
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
@@ -60,7 +55,7 @@ async function runBenchmark(name: string, script: string, summaryFile: string): 
 
   const rows = existsSync(summaryFile)
     ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as BenchSummary).rows
-    : parsePrintedTables(name, stdout);
+    : [];
   if (exit.code === 0 && rows.length > 0) return { name, rows, seconds };
   const failure =
     exit.signal !== null

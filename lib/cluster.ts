@@ -176,6 +176,11 @@ export class PaymentsCluster extends Construct {
     return this.childArn('topic', topicName);
   }
 
+  /** How a function reaches this cluster: the settings functions/shared/kafka-settings.ts reads at cold start. */
+  get clientEnvironment(): Record<string, string> {
+    return { MSK_CLUSTER_ARN: this.clusterArn, KAFKA_AUTH: 'iam' };
+  }
+
   /** `arn:…:group/<clusterName>/<clusterUuid>/<groupName>` */
   groupArn(groupName: string): string {
     return this.childArn('group', groupName);

@@ -3,7 +3,7 @@ import type { Node } from 'constructs';
 import { CLUSTER_TYPES, type ClusterType } from './cluster';
 import { INGEST_AUTHORIZATION, type IngestAuthorization } from './ingest-api';
 import type { PaymentsStackProps } from './payments-stack';
-import { choiceSetting, StackSettingError } from './settings';
+import { choiceSetting, patternSetting, StackSettingError } from './settings';
 
 /**
  * Stack settings a user can give without code: `cdk.json` "context" or `npx cdk deploy -c key=value`.
@@ -61,11 +61,8 @@ export function stackPropsFromContext(node: Node): PaymentsStackProps {
     );
   }
   const vpcId = text('vpcId');
-  if (vpcId !== undefined && !/^vpc-[0-9a-f]{8,17}$/.test(vpcId)) {
-    throw new StackSettingError(
-      'vpcId',
-      `must be a VPC id such as "vpc-0abc1234", got ${JSON.stringify(vpcId)}`,
-    );
+  if (vpcId !== undefined) {
+    patternSetting('vpcId', vpcId, /^vpc-[0-9a-f]{8,17}$/, 'a VPC id such as "vpc-0abc1234"');
   }
 
   return {

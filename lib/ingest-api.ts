@@ -90,8 +90,7 @@ export class IngestApi extends Construct {
       securityGroup: props.securityGroup,
       environment: {
         ...props.environment,
-        MSK_CLUSTER_ARN: props.cluster.clusterArn,
-        KAFKA_AUTH: 'iam',
+        ...props.cluster.clientEnvironment,
         PAYMENTS_TOPIC: props.paymentsTopicName,
       },
       // API Gateway gives up on an integration after 30 s; answer before it does.

@@ -114,7 +114,7 @@ export class PaymentsTopics extends Construct {
       vpc: props.vpc,
       subnets: props.subnets,
       securityGroup: props.securityGroup,
-      environment: { MSK_CLUSTER_ARN: cluster.clusterArn, KAFKA_AUTH: 'iam' },
+      environment: cluster.clientEnvironment,
       timeout: Duration.minutes(2),
       logRetention: props.logRetention,
     });

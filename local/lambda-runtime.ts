@@ -15,6 +15,16 @@ export interface LambdaFunction<TEvent, TResult> {
 export const LOCAL_ACCOUNT_ID = '000000000000';
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** The region local handlers and clients report: AWS_REGION when set, as in Lambda, else us-east-1. */
+export function localRegion(): string {
+  return process.env.AWS_REGION ?? 'us-east-1';
+}
+
+/** The ARN a function would have in the local account, as context.invokedFunctionArn reports it. */
+export function localFunctionArn(functionName: string): string {
+  return `arn:aws:lambda:${localRegion()}:${LOCAL_ACCOUNT_ID}:function:${functionName}`;
+}
+
 /** An invocation ran past the function timeout, as Lambda reports it ("Task timed out after N seconds"). */
 export class LambdaTimeoutError extends Error {
   readonly code = 'LAMBDA_TIMEOUT';
@@ -27,7 +37,7 @@ export class LambdaTimeoutError extends Error {
   }
 }
 
-function createContext(functionName: string, region: string, deadline: number): Context {
+function createContext(functionName: string, deadline: number): Context {
   const unsupported = (what: string) => () => {
     throw new Error(`context.${what}() is not supported locally: return a value or throw from the handler`);
   };
@@ -36,7 +46,7 @@ function createContext(functionName: string, region: string, deadline: number): 
     callbackWaitsForEmptyEventLoop: true,
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${functionName}`,
+    invokedFunctionArn: localFunctionArn(functionName),
     memoryLimitInMB: '1024',
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,
@@ -58,7 +68,7 @@ export async function invokeLambda<TEvent, TResult>(
   event: TEvent,
 ): Promise<TResult> {
   const timeoutMs = fn.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const context = createContext(fn.name, process.env.AWS_REGION ?? 'us-east-1', Date.now() + timeoutMs);
+  const context = createContext(fn.name, Date.now() + timeoutMs);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new LambdaTimeoutError(fn.name, timeoutMs)), timeoutMs);

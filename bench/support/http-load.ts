@@ -50,7 +50,7 @@ interface StoredAnswer {
 }
 
 /** Epoch time with the monotonic clock's precision. */
-export function epochNow(): number {
+function epochNow(): number {
   return performance.timeOrigin + performance.now();
 }
 

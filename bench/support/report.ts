@@ -36,7 +36,7 @@ export interface BenchSummary {
 /** The environment variable naming the file a benchmark writes its summary to. */
 export const SUMMARY_FILE_ENV = 'BENCH_JSON';
 
-export function formatNumber(value: number, decimals?: number): string {
+function formatNumber(value: number, decimals?: number): string {
   const digits = decimals ?? (Math.abs(value) >= 100 ? 0 : 2);
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
@@ -46,18 +46,18 @@ function withUnit(text: string, unit: string): string {
   return unit === '×' ? `${text}×` : `${text} ${unit}`;
 }
 
-export function goalMet(value: number, goal: Goal | undefined): boolean | undefined {
+function goalMet(value: number, goal: Goal | undefined): boolean | undefined {
   if (goal === undefined) return undefined;
   return 'atMost' in goal ? value <= goal.atMost : value >= goal.atLeast;
 }
 
-export function goalText(goal: Goal | undefined, unit: string): string {
+function goalText(goal: Goal | undefined, unit: string): string {
   if (goal === undefined) return '';
   const [sign, bound] = 'atMost' in goal ? ['≤', goal.atMost] : ['≥', goal.atLeast];
   return `${sign} ${withUnit(bound.toLocaleString('en-US'), unit)}`;
 }
 
-export function toRow(bench: string, figure: Figure): FigureRow {
+function toRow(bench: string, figure: Figure): FigureRow {
   const met = goalMet(figure.value, figure.goal);
   return {
     bench,
@@ -97,11 +97,8 @@ export function formatTable(rows: readonly FigureRow[], options: { withBench?: b
   return [line(header), rule, ...cells.map(line)].join('\n');
 }
 
-/**
- * Writes the rows to the file $BENCH_JSON names, if any, for `npm run bench`. For benchmarks that print their
- * own table: collect one row per printed line and call this once at the end.
- */
-export function writeSummary(bench: string, rows: readonly FigureRow[]): BenchSummary {
+/** Writes the rows to the file $BENCH_JSON names, if any, for `npm run bench`. */
+function writeSummary(bench: string, rows: readonly FigureRow[]): BenchSummary {
   const summary: BenchSummary = { bench, rows };
   const file = process.env[SUMMARY_FILE_ENV];
   if (file) writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);

@@ -1,3 +1,4 @@
+import { isJsonObject } from '../shared/json-object';
 import { KafkaEventError } from './errors';
 
 /**
@@ -39,12 +40,12 @@ export const KAFKA_EVENT_SOURCES = ['aws:kafka', 'SelfManagedKafka', 'aws:SelfMa
  * arrays of numbers, and checking each byte through a generic validator costs more than the rest of decoding.
  */
 export function decodeKafkaEvent(event: unknown): SourcePartition[] {
-  if (!isObject(event)) throw invalid('event', `is ${typeof event}, not an object`);
+  if (!isJsonObject(event)) throw invalid('event', `is ${typeof event}, not an object`);
   const source = event.eventSource;
   if (!KAFKA_EVENT_SOURCES.includes(source as (typeof KAFKA_EVENT_SOURCES)[number])) {
     throw invalid('eventSource', `is ${JSON.stringify(source)}`);
   }
-  if (!isObject(event.records)) throw invalid('records', 'is not an object of record groups');
+  if (!isJsonObject(event.records)) throw invalid('records', 'is not an object of record groups');
   return Object.entries(event.records).map(([name, group]) => {
     if (!Array.isArray(group)) throw invalid(`records.${name}`, 'is not an array');
     const records = group.map((raw, index) => decodeRecord(raw, `records.${name}.${index}`));
@@ -66,7 +67,7 @@ export function decodeKafkaEvent(event: unknown): SourcePartition[] {
 }
 
 function decodeRecord(raw: unknown, path: string): SourceRecord {
-  if (!isObject(raw)) throw invalid(path, 'is not a record object');
+  if (!isJsonObject(raw)) throw invalid(path, 'is not a record object');
   const { topic, partition, offset, timestamp, key, value, headers } = raw;
   if (typeof topic !== 'string' || topic === '') throw invalid(`${path}.topic`, 'is not a topic name');
   if (!isCount(partition))
@@ -89,7 +90,7 @@ function decodeHeaders(raw: unknown, path: string): SourceHeader[] {
   if (!Array.isArray(raw)) throw invalid(path, 'is not an array');
   const headers: SourceHeader[] = [];
   raw.forEach((header: unknown, index) => {
-    if (!isObject(header)) throw invalid(`${path}.${index}`, 'is not an object');
+    if (!isJsonObject(header)) throw invalid(`${path}.${index}`, 'is not an object');
     for (const [name, bytes] of Object.entries(header)) {
       if (!Array.isArray(bytes) || !bytes.every(isByte)) {
         throw invalid(`${path}.${index}.${name}`, 'is not an array of bytes (-128 to 255)');
@@ -99,10 +100,6 @@ function decodeHeaders(raw: unknown, path: string): SourceHeader[] {
     }
   });
   return headers;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isCount(value: unknown): value is number {

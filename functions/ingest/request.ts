@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod/mini';
+import { isJsonObject } from '../shared/json-object';
 import { type PaymentEvent, PaymentEventSchema } from '../shared/payment-event';
 import { type FieldIssue, RequestRejected } from './errors';
 import type { RequestLimits } from './settings';
@@ -129,7 +130,7 @@ function parseJson(text: string): unknown {
 }
 
 function validateSingle(body: unknown, idempotencyKey: string | undefined): PaymentEvent {
-  if (!isObject(body)) throw notAnEvent(ROOT, body);
+  if (!isJsonObject(body)) throw notAnEvent(ROOT, body);
   const bodyKey = body.eventId;
   if (idempotencyKey !== undefined && bodyKey !== undefined && bodyKey !== idempotencyKey) {
     throw new RequestRejected(
@@ -195,7 +196,7 @@ function validateBatch(
   const firstIndexOf = new Map<string, number>();
   body.forEach((item, index) => {
     const path = `${ROOT}[${index}]`;
-    if (!isObject(item)) {
+    if (!isJsonObject(item)) {
       issues.push(...notAnEvent(path, item).issues);
       return;
     }
@@ -236,10 +237,6 @@ function validateBatch(
     throw schemaViolation(`the batch has invalid events; ${rejectedWhole}`, issues);
   }
   return events;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describe(value: unknown): string {

@@ -51,7 +51,7 @@ function escapeHtml(text: string): string {
 }
 
 /** Grouped bars: per scenario, the records stored, applied, and the duplicates each layer stopped. */
-export function renderChart(results: readonly ScenarioResult[]): string {
+function renderChart(results: readonly ScenarioResult[]): string {
   const series = [
     { name: 'records in the topic', color: '#7f8c8d', pick: (m: ScenarioMeasure) => m.recordsInTopic },
     { name: 'applied in the ledger', color: '#27ae60', pick: (m: ScenarioMeasure) => m.applied },

@@ -1,3 +1,4 @@
+import { isJsonObject } from '../../functions/shared/json-object';
 import { type PendingRecord, partitionKey } from './msk-event';
 
 /** What an invocation's result means for each partition of the batch. */
@@ -7,10 +8,6 @@ export type BatchOutcome =
   | { readonly kind: 'partial'; readonly firstFailed: ReadonlyMap<string, bigint> }
   /** The whole batch failed: the handler threw, timed out, or answered a response that is not valid. */
   | { readonly kind: 'failed'; readonly reason: string };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function toOffset(value: unknown): bigint | undefined {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
@@ -28,7 +25,7 @@ function readIdentifier(identifier: unknown, topics: ReadonlySet<string>): [stri
     const match = /^(.+-\d+)-(\d+)$/.exec(identifier);
     return match?.[1] && match[2] ? [match[1], BigInt(match[2])] : undefined;
   }
-  if (!isRecord(identifier)) return undefined;
+  if (!isJsonObject(identifier)) return undefined;
   const offset = toOffset(identifier.offset);
   if (offset === undefined) return undefined;
   const { partition } = identifier;
@@ -49,7 +46,7 @@ function readIdentifier(identifier: unknown, topics: ReadonlySet<string>): [stri
  */
 export function readBatchResponse(response: unknown, batch: readonly PendingRecord[]): BatchOutcome {
   if (response === undefined || response === null) return { kind: 'success' };
-  if (!isRecord(response)) {
+  if (!isJsonObject(response)) {
     return { kind: 'failed', reason: `the response is not an object: ${JSON.stringify(response)}` };
   }
   const failures = response.batchItemFailures;
@@ -70,7 +67,7 @@ export function readBatchResponse(response: unknown, batch: readonly PendingReco
 
   const firstFailed = new Map<string, bigint>();
   for (const failure of failures) {
-    const identifier = isRecord(failure) ? failure.itemIdentifier : undefined;
+    const identifier = isJsonObject(failure) ? failure.itemIdentifier : undefined;
     const read = readIdentifier(identifier, topics);
     if (!read) {
       return { kind: 'failed', reason: `itemIdentifier ${JSON.stringify(identifier)} is not valid` };

@@ -1,6 +1,6 @@
 import type { MSKEvent } from 'aws-lambda';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { invokeLambda, type LambdaFunction, LOCAL_ACCOUNT_ID } from '../lambda-runtime';
+import { invokeLambda, type LambdaFunction, localFunctionArn } from '../lambda-runtime';
 import { BatchAssembler } from './batch-assembler';
 import { type BatchOutcome, readBatchResponse } from './batch-response';
 import { EventSourceConfigError } from './errors';
@@ -135,7 +135,7 @@ export async function startEventSource(options: EventSourceOptions): Promise<Eve
     eventSourceArn: options.eventSourceArn ?? LOCAL_CLUSTER_ARN,
     bootstrapServers: options.bootstrapServers,
   };
-  const functionArn = `arn:aws:lambda:${process.env.AWS_REGION ?? 'us-east-1'}:${LOCAL_ACCOUNT_ID}:function:${options.fn.name}`;
+  const functionArn = localFunctionArn(options.fn.name);
   const { topic, log = () => undefined } = options;
 
   const assembler = new BatchAssembler({ batchSize, batchingWindowMs, maxPayloadBytes: MAX_PAYLOAD_BYTES });

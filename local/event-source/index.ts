@@ -10,7 +10,7 @@ export {
   startEventSource,
 } from './emulator';
 export { EventSourceConfigError } from './errors';
-export { consumerLag } from './lag';
+export { consumerLag, type TopicOffsets } from './lag';
 export {
   LOCAL_CLUSTER_ARN,
   type PendingRecord,

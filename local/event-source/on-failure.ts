@@ -1,7 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Kafka, Producer } from 'kafkajs';
-import { type EventSourceIdentity, type PendingRecord, toMskEvent } from './msk-event';
+import { type EventSourceIdentity, type PendingRecord, partitionKey, toMskEvent } from './msk-event';
 
 /** Records of one partition that kept failing after every retry, from the first failed offset on. */
 export interface FailedRecords {
@@ -87,7 +87,7 @@ export function topicDestination(kafka: Kafka, topic: string): OnFailureDestinat
         acks: -1,
         messages: [
           {
-            key: first ? `${first.topic}-${first.partition}` : null,
+            key: first ? partitionKey(first.topic, first.partition) : null,
             value: JSON.stringify(toFailureDocument(failure)),
           },
         ],

@@ -23,7 +23,7 @@ export interface RouteSelection {
 }
 
 /** API id that the local gateway reports in requestContext.apiId. */
-export const LOCAL_API_ID = 'local';
+const LOCAL_API_ID = 'local';
 
 /**
  * Bodies of these media types reach the handler as text; any other body is base64-encoded with
@@ -65,12 +65,13 @@ function combineQuery(rawQueryString: string): Record<string, string> | undefine
   return parameters;
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
 /** requestContext.time's format: 12/Mar/2020:19:03:58 +0000. */
 function formatRequestTime(date: Date): string {
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   const pad = (n: number) => String(n).padStart(2, '0');
   return (
-    `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
+    `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
     `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
   );
 }

@@ -1,3 +1,4 @@
+import { isJsonObject } from '../../functions/shared/json-object';
 import { InvalidLambdaResponseError } from './errors';
 
 export interface HttpAnswer {
@@ -5,10 +6,6 @@ export interface HttpAnswer {
   /** Name/value pairs; a name may repeat (set-cookie). */
   readonly headers: readonly (readonly [string, string])[];
   readonly body: Buffer;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The JSON answers API Gateway itself gives (not the handler's): 404 for no route, 500 for a failed invocation. */
@@ -27,7 +24,7 @@ export function gatewayAnswer(statusCode: number, message: string): HttpAnswer {
  * Source: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
  */
 export function toHttpAnswer(result: unknown): HttpAnswer {
-  if (!isRecord(result) || result.statusCode === undefined) {
+  if (!isJsonObject(result) || result.statusCode === undefined) {
     const body = typeof result === 'string' ? result : JSON.stringify(result ?? null);
     return { statusCode: 200, headers: [['content-type', 'application/json']], body: Buffer.from(body) };
   }
@@ -42,7 +39,8 @@ export function toHttpAnswer(result: unknown): HttpAnswer {
       `statusCode must be an integer HTTP status, got ${String(statusCode)}`,
     );
   }
-  if (!isRecord(headers)) throw new InvalidLambdaResponseError('headers must be an object of name: value');
+  if (!isJsonObject(headers))
+    throw new InvalidLambdaResponseError('headers must be an object of name: value');
   if (!Array.isArray(cookies) || cookies.some((cookie) => typeof cookie !== 'string')) {
     throw new InvalidLambdaResponseError('cookies must be an array of strings');
   }

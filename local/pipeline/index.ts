@@ -17,7 +17,7 @@ import {
   topicDestination,
 } from '../event-source';
 import { type HttpGateway, PortInUseError, startHttpGateway } from '../http-gateway';
-import type { LambdaHandler } from '../lambda-runtime';
+import { type LambdaHandler, localRegion } from '../lambda-runtime';
 import { ensureLedgerTable, type LedgerStore, startLedgerStore } from '../ledger-store';
 import { lockDataFolder } from './data-lock';
 import { loadHandlers } from './handlers';
@@ -195,7 +195,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         log(`topic ${topic} exists with ${existing} partitions; keeping it`, 'warn');
     }
 
-    const region = process.env.AWS_REGION ?? 'us-east-1';
+    const region = localRegion();
     const ledgerAdmin = new DynamoDBClient({
       endpoint: store.endpoint,
       region,
@@ -215,13 +215,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       DYNAMODB_ENDPOINT: store.endpoint,
     });
 
-    const onFailure: OnFailureDestination =
-      options.onFailure === 'topic'
-        ? topicDestination(kafka, `${paymentsTopic}-on-failure`)
-        : fileDestination(join(dataDir, 'on-failure.jsonl'));
+    let onFailure: OnFailureDestination;
     if (options.onFailure === 'topic') {
       const topic = `${paymentsTopic}-on-failure`;
       if ((await topics.partitionCount(topic)) === undefined) await topics.createTopic(topic, 1, 1);
+      onFailure = topicDestination(kafka, topic);
+    } else {
+      onFailure = fileDestination(join(dataDir, 'on-failure.jsonl'));
     }
     const eventSource: EventSource = await startEventSource({
       kafka,
@@ -278,10 +278,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       requests: () => requests,
       sentToDestination: () => eventSource.stats.recordsSentToDestination,
     });
-    const brokers = kafkaBrokers;
     return {
       httpUrl: gateway.url,
-      kafkaBrokers: brokers,
+      kafkaBrokers,
       ledgerEndpoint: store.endpoint,
       dataDir,
       paymentsTopic,

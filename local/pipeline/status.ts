@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Admin } from 'kafkajs';
 import { APPLIED_SORT_KEY, DEAD_LETTER_PREFIX } from '../../functions/ledger/keys';
-import { consumerLag } from '../event-source';
+import { consumerLag, type TopicOffsets } from '../event-source';
 
 export interface LedgerCounts {
   readonly applied: number;
@@ -55,10 +55,14 @@ export async function tallyLedger(client: DynamoDBDocumentClient, tableName: str
   return { applied, deadLettered, deadLetteredByReason, appliedEventIds, deadLetteredCopies };
 }
 
-/** Records ever written to the topic that are still in the log: high watermark minus log start, summed. */
-export async function recordsInTopic(admin: Admin, topic: string): Promise<number> {
-  const offsets = await admin.fetchTopicOffsets(topic);
+/** Records still in the log: high watermark minus log start, summed over the partitions. */
+function recordCount(offsets: TopicOffsets): number {
   return offsets.reduce((sum, partition) => sum + Number(BigInt(partition.high) - BigInt(partition.low)), 0);
+}
+
+/** Records ever written to the topic that are still in the log. */
+export async function recordsInTopic(admin: Admin, topic: string): Promise<number> {
+  return recordCount(await admin.fetchTopicOffsets(topic));
 }
 
 export interface PipelineStatus extends LedgerCounts {
@@ -93,26 +97,24 @@ const LEDGER_COUNT_MAX_AGE_MS = 10_000;
 export function statusReader(sources: StatusSources): () => Promise<PipelineStatus> {
   let cached: { key: string; at: number; counts: LedgerCounts } | undefined;
   return async () => {
+    // One offsets lookup serves both counts, so they describe the same moment.
+    const topicOffsets = sources.admin.fetchTopicOffsets(sources.paymentsTopic);
     const [ingested, lag] = await Promise.all([
-      recordsInTopic(sources.admin, sources.paymentsTopic),
-      consumerLag(sources.admin, sources.groupId, sources.paymentsTopic),
+      topicOffsets.then(recordCount),
+      consumerLag(sources.admin, sources.groupId, sources.paymentsTopic, topicOffsets),
     ]);
     const key = `${ingested}/${lag}`;
-    let counts = cached?.counts;
     if (!cached || cached.key !== key || Date.now() - cached.at > LEDGER_COUNT_MAX_AGE_MS) {
       const { applied, deadLettered, deadLetteredByReason } = await tallyLedger(
         sources.ledger,
         sources.ledgerTable,
       );
-      counts = { applied, deadLettered, deadLetteredByReason };
-      cached = { key, at: Date.now(), counts };
+      cached = { key, at: Date.now(), counts: { applied, deadLettered, deadLetteredByReason } };
     }
     return {
       ingested,
       consumerLag: Number(lag),
-      applied: counts?.applied ?? 0,
-      deadLettered: counts?.deadLettered ?? 0,
-      deadLetteredByReason: counts?.deadLetteredByReason ?? {},
+      ...cached.counts,
       requests: { ...sources.requests() },
       sentToDestination: sources.sentToDestination(),
     };
