@@ -1,9 +1,12 @@
 import { type LedgerSettings, readLedgerSettings } from '../ledger/settings';
-import { type Env, topicSetting } from '../shared/config';
+import { type Env, integerSetting, topicSetting } from '../shared/config';
 import { type KafkaSettings, readKafkaSettings } from '../shared/kafka-settings';
+import { DEFAULT_MAX_LETTER_BYTES } from './dead-letters';
 
 export interface ConsumeConfig extends LedgerSettings {
   readonly deadLetterTopic: string;
+  /** The dead-letter topic's largest record (its max.message.bytes, less framing). */
+  readonly deadLetterMaxMessageBytes: number;
   readonly kafka: KafkaSettings;
 }
 
@@ -12,6 +15,13 @@ export function readConsumeConfig(env: Env): ConsumeConfig {
   return {
     ...readLedgerSettings(env),
     deadLetterTopic: topicSetting(env, 'DEAD_LETTER_TOPIC'),
+    // 8 KiB leaves room for the coordinates, the detail and a preview; MSK Serverless allows 8 MiB.
+    deadLetterMaxMessageBytes: integerSetting(
+      env,
+      'DEAD_LETTER_MAX_MESSAGE_BYTES',
+      DEFAULT_MAX_LETTER_BYTES,
+      { min: 8192, max: 8 * 1024 * 1024 },
+    ),
     kafka: readKafkaSettings(env),
   };
 }

@@ -40,8 +40,13 @@ export function createConsumeHandler(dependencies: ConsumeDependencies): Consume
   return middy<unknown, ConsumeResponse, Error, Context>()
     .use(injectLambdaContext(dependencies.logger))
     .use(logMetrics(dependencies.metrics))
-    .handler((event) => consumeBatch(event, dependencies));
+    .handler((event, context) => consumeBatch(event, dependencies, context));
 }
+
+/** Time kept back from the invocation's remaining time: retries stop early enough to answer. */
+const ANSWER_MARGIN_MS = 2_000;
+/** Without a Lambda context (a direct call), retries stop after this long. */
+const DEFAULT_BUDGET_MS = 10_000;
 
 /**
  * Verifies and applies one batch. Partitions are independent (each has its own order and ledger state), so
@@ -51,11 +56,14 @@ export function createConsumeHandler(dependencies: ConsumeDependencies): Consume
 export async function consumeBatch(
   event: unknown,
   dependencies: ConsumeDependencies,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<ConsumeResponse> {
   const partitions = decodeKafkaEvent(event);
+  const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS;
+  const deadline = Date.now() + Math.max(0, remaining - Math.min(ANSWER_MARGIN_MS, remaining / 5));
   const outcomes = await Promise.all(
     partitions.map((partition) =>
-      processPartition(partition, dependencies).catch(
+      processPartition(partition, dependencies, deadline).catch(
         (error: unknown): PartitionOutcome => ({
           ref: { topic: partition.topic, partition: partition.partition },
           name: partition.name,
@@ -84,16 +92,16 @@ function report(outcomes: readonly PartitionOutcome[], { logger, metrics }: Cons
     for (const record of outcome.handled) {
       if (record.outcome === 'applied') applied += 1;
       if (record.outcome === 'redelivered') redelivered += 1;
-      if (record.anomaly) {
-        deadLettered.set(record.anomaly.reason, (deadLettered.get(record.anomaly.reason) ?? 0) + 1);
+      for (const found of record.anomalies) {
+        deadLettered.set(found.reason, (deadLettered.get(found.reason) ?? 0) + 1);
         logger.warn('record dead-lettered', {
           topic: outcome.ref.topic,
           partition: outcome.ref.partition,
           offset: record.offset,
           eventId: record.eventId,
-          reason: record.anomaly.reason,
+          reason: found.reason,
           applied: record.outcome === 'applied',
-          detail: record.anomaly.detail,
+          detail: found.detail,
         });
       }
     }

@@ -29,7 +29,9 @@ export function createConsumeDependencies(
       createLedgerClient({ endpoint: config.dynamodbEndpoint, region: config.region }),
       config.ledgerTable,
     ),
-    deadLetters: new KafkaDeadLetterSink(producer, config.deadLetterTopic),
+    deadLetters: new KafkaDeadLetterSink(producer, config.deadLetterTopic, undefined, {
+      maxMessageBytes: config.deadLetterMaxMessageBytes,
+    }),
     producer,
     logger,
     metrics,

@@ -1,52 +1,58 @@
-import { LedgerConflictError } from '../ledger/errors';
+import { LedgerConflictError, LedgerRejectedError, LedgerUnavailableError } from '../ledger/errors';
 import type { PartitionRef } from '../ledger/keys';
 import {
   type AppliedEntry,
-  commitItemCount,
+  appliedEntryBytes,
   type DeadLetterEntry,
+  deadLetterEntryBytes,
   type Ledger,
   type LedgerCommit,
+  MAX_COMMIT_BYTES,
   MAX_COMMIT_ITEMS,
   type PartitionSnapshot,
+  type RecordedLetter,
   type SequenceAdvance,
 } from '../ledger/ledger';
-import type { Anomaly } from './anomaly';
-import { type DeadLetter, type DeadLetterSink, deadLetterId } from './dead-letters';
-import type { SourcePartition, SourceRecord } from './kafka-event';
+import { type Anomaly, anomaly } from './anomaly';
+import type { DeadLetter, DeadLetterSink } from './dead-letters';
+import type { SourcePartition } from './kafka-event';
 import { type ReadRecord, readRecord } from './record-reading';
 import { type Verdict, verifyPartition } from './verification';
 
 /**
  * One partition of a batch, end to end: read the ledger, verify, then for each ledger step (at most 100
- * items, DynamoDB's transaction limit) publish its dead letters and commit it.
+ * items and 3.5 MB, inside DynamoDB's transaction limits) commit it, then publish the dead letters it recorded.
  *
- * Ordering: a dead letter is published before the step that moves the partition past its offset, so no
- * acknowledged offset is an anomaly nobody was told about. A failure stops the partition at the first record
- * not handled; that offset goes to batchItemFailures and the mapping redelivers from there.
+ * Letters after the commit: the ledger is the record of what happened, and a letter only ever tells what the
+ * ledger holds (one id, one reason). Each dead-letter item is written "pending" with its step and marked sent
+ * once its letter is published; a redelivery of a record whose letter is still pending publishes it.
  *
  * A crash (or failure) at each point, followed by redelivery:
- * - before the dead letters of a step are published: nothing of the step exists; it is redone.
- * - after they are published, before the step commits: the step is redone and its dead letters are
- *   published again, carrying the same x-dlq-id (`<topic>-<partition>@<offset>`) so readers can drop the
- *   copy; the ledger records each dead letter once, keyed by the same coordinates.
- * - after the step commits, before the answer: its records are at or below the partition's progress and are
- *   skipped as redeliveries (if the SDK itself retried the lost answer, the retry's conditions fail and the
- *   step is recognised as done the same way).
+ * - before the step commits: nothing of it exists; it is redone (nothing was published).
+ * - after the commit, before the letters are published or marked sent: the records are at or below the
+ *   partition's progress and the ledger holds them, so they are redeliveries; their pending letters are
+ *   published then (again, if the first publish got through: same id, same content).
  * - between two steps of one batch: the first step stays, the second is redone.
- * The step is one TransactWriteItems whose conditions (event not applied, progress and session sequences
- * unchanged since read) make a concurrent or repeated writer cancel instead of applying twice.
+ * The step is one TransactWriteItems whose conditions (event not applied, dead letter not recorded, progress
+ * and session sequences unchanged since read) make a concurrent or repeated writer cancel instead of writing
+ * twice. Cancellations are handled by cause (ledger.ts): a condition failure reads again and re-plans;
+ * throttling, transaction conflicts and outages wait and retry within the invocation's remaining time; a
+ * permanent refusal dead-letters the refused record as REJECTED (found by bisection when DynamoDB does not
+ * say which), so one poison record never holds back the valid records around it.
  */
 
-/**
- * A cancelled ledger step is read again and redone this often: once for a duplicate found by an event item's
- * condition, more for concurrent writers (an event applied from another partition, a racing invocation).
- */
-const MAX_CONFLICT_RETRIES = 4;
+/** Re-reads after condition failures (duplicates found by an event item, concurrent writers). */
+const MAX_CONFLICT_RETRIES = 8;
+/** Reads of one partition before giving up (each re-read follows progress made by someone else). */
+const MAX_PASSES = 32;
+const FIRST_BACKOFF_MS = 25;
+const MAX_BACKOFF_MS = 2_000;
 
 export interface HandledRecord {
   readonly offset: number;
   readonly outcome: 'applied' | 'redelivered' | 'dead-lettered';
-  readonly anomaly: Anomaly | undefined;
+  /** The record's own anomaly and, before it, the GAP it revealed, each with its dead letter. */
+  readonly anomalies: readonly Anomaly[];
   readonly eventId: string | undefined;
 }
 
@@ -65,13 +71,19 @@ export interface PartitionDependencies {
   readonly deadLetters: DeadLetterSink;
 }
 
+/** Epoch milliseconds after which no more waiting starts (the invocation's remaining time, less a margin). */
+export type Deadline = number;
+
 export async function processPartition(
   partition: SourcePartition,
   dependencies: PartitionDependencies,
+  deadline: Deadline,
 ): Promise<PartitionOutcome> {
+  const { ledger, deadLetters } = dependencies;
   const ref: PartitionRef = { topic: partition.topic, partition: partition.partition };
+  const records = partition.records.map(readRecord);
+  const byOffset = new Map(records.map((record) => [record.source.offset, record]));
   const handled = new Map<number, HandledRecord>();
-  const published = new Set<string>();
   const outcome = (failedAt: number | undefined, error: unknown): PartitionOutcome => ({
     ref,
     name: partition.name,
@@ -81,119 +93,237 @@ export async function processPartition(
     failedAt,
     error,
   });
+  let backoff = FIRST_BACKOFF_MS;
+  /** Waits before a retry if the invocation has time for it. */
+  const pause = async (error: unknown): Promise<boolean> => {
+    if (!(error instanceof LedgerUnavailableError)) return false;
+    const wait = backoff * (0.5 + Math.random() / 2);
+    if (Date.now() + wait > deadline) return false;
+    backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    return true;
+  };
+  const publish = async (letters: readonly DeadLetter[], recorded: readonly RecordedLetter[]) => {
+    if (letters.length === 0) return;
+    await deadLetters.publish(letters);
+    // Best effort: a letter not marked sent is only published once more by a later redelivery.
+    await ledger.markLettersSent(ref, recorded).catch(() => undefined);
+  };
 
-  let remaining: ReadRecord[] = partition.records.map(readRecord);
+  /** Records the ledger refused for good, with why: dead-lettered as REJECTED from then on. */
+  const rejected = new Map<number, string>();
+  let remaining: ReadRecord[] = records;
   let conflicts = 0;
   // Optimistic first pass: progress and sessions only. An event applied before (a duplicate) is then caught by
-  // its event item's condition, which cancels the step; the passes after that read the event ids too.
-  let readEventIds = false;
-  while (remaining.length > 0) {
-    const first = remaining[0];
-    if (!first) break;
+  // its event item's condition, which cancels the step; the passes after that read the event ids too, and look
+  // up the records at or below the progress (a redelivery, or a range the mapping skipped).
+  let readAll = false;
+  let lookedUpTo = -1;
+  let isolate = false;
+  for (let pass = 0; remaining.length > 0; pass += 1) {
+    const first = remaining[0]?.source.offset ?? 0;
+    if (pass === MAX_PASSES) {
+      return outcome(first, new Error(`${partition.name} still moving after ${MAX_PASSES} reads`));
+    }
     let known: PartitionSnapshot;
     try {
-      known = await dependencies.ledger.loadPartition(
+      known = await ledger.loadPartition(
         ref,
-        readEventIds ? remaining.flatMap((record) => (record.eventId ? [record.eventId] : [])) : [],
+        readAll ? remaining.flatMap((record) => (record.eventId ? [record.eventId] : [])) : [],
         remaining.flatMap((record) => (record.origin ? [record.origin.producerSession] : [])),
+        readAll
+          ? remaining
+              .filter((record) => record.source.offset <= lookedUpTo)
+              .map((record) => ({ offset: record.source.offset, eventId: record.eventId }))
+          : [],
       );
     } catch (error) {
-      return outcome(first.source.offset, error);
+      if (await pause(error)) continue;
+      return outcome(first, error);
     }
-    const verdicts = verifyPartition(ref, remaining, known);
-    if (!readEventIds && verdicts.some((verdict) => verdict.kind !== 'redelivered' && verdict.anomaly)) {
-      // Dead letters cannot be taken back: publish them only from a verification that knew every event id.
-      readEventIds = true;
+    const progress = known.lastOffset ?? -1;
+    const unknownBelow = remaining.some(
+      (record) => record.source.offset <= progress && record.source.offset > lookedUpTo,
+    );
+    const verdicts = verifyPartition(ref, remaining, known).map((verdict) =>
+      withRejection(verdict, rejected),
+    );
+    const needsEventIds = verdicts.some(
+      (verdict) => verdict.kind === 'dead-lettered' && verdict.anomaly.reason === 'OUT_OF_ORDER',
+    );
+    if (unknownBelow || (!readAll && needsEventIds)) {
+      readAll = true;
+      lookedUpTo = progress;
       continue;
     }
     for (const verdict of verdicts) {
       if (verdict.kind === 'redelivered') handled.set(verdict.record.source.offset, describe(verdict));
     }
+    // Letters an earlier invocation recorded but did not get to publish.
+    const pending = (known.pendingLetters ?? []).filter((letter) => byOffset.has(letter.offset));
+    try {
+      await publish(
+        pending.map((letter) => ({
+          record: (byOffset.get(letter.offset) as ReadRecord).source,
+          anomaly: { reason: letter.reason as Anomaly['reason'], detail: letter.detail },
+        })),
+        pending,
+      );
+    } catch (error) {
+      return outcome(pending[0]?.offset, error);
+    }
 
     let position = { lastOffset: known.lastOffset, lastSequences: new Map(known.lastSequences) };
-    let retry: ReadRecord[] | undefined;
-    for (const step of planSteps(verdicts)) {
+    let retryFrom: number | undefined;
+    for (const step of planSteps(ref, verdicts, { isolate })) {
       const stepStart = step[0]?.record.source.offset;
       if (stepStart === undefined) continue;
-      // 1. Dead letters first (those this invocation has not published yet, e.g. before a conflict retry).
-      const letters = step.flatMap((verdict): DeadLetter[] =>
-        verdict.kind !== 'redelivered' &&
-        verdict.anomaly &&
-        !published.has(letterKey(verdict.record.source, verdict.anomaly))
-          ? [{ record: verdict.record.source, anomaly: verdict.anomaly }]
-          : [],
-      );
-      let publishFailure: { offset: number; error: unknown } | undefined;
-      let writable = step;
+      const { commit, next, letters } = buildCommit(ref, step, position);
       try {
-        await dependencies.deadLetters.publish(letters);
-        for (const letter of letters) published.add(letterKey(letter.record, letter.anomaly));
+        await ledger.commit(commit);
       } catch (error) {
-        const offset = letters[0]?.record.offset ?? stepStart;
-        publishFailure = { offset, error };
-        writable = step.filter((verdict) => verdict.record.source.offset < offset);
-      }
-
-      // 2. Then the ledger step that records them and moves the partition past them.
-      if (writable.length > 0) {
-        const { commit, next } = buildCommit(ref, writable, position);
-        try {
-          await dependencies.ledger.commit(commit);
-        } catch (error) {
-          if (error instanceof LedgerConflictError && conflicts < MAX_CONFLICT_RETRIES) {
-            conflicts += 1;
-            readEventIds = true;
-            retry = remaining.filter((record) => record.source.offset >= stepStart);
-            break;
-          }
-          return outcome(stepStart, error);
+        if (error instanceof LedgerConflictError && conflicts < MAX_CONFLICT_RETRIES) {
+          conflicts += 1;
+          readAll = true;
+          retryFrom = stepStart;
+          break;
         }
-        position = next;
-        for (const verdict of writable) handled.set(verdict.record.source.offset, describe(verdict));
+        if (error instanceof LedgerRejectedError) {
+          const refused = error.offsets ?? (step.length === 1 ? [stepStart] : undefined);
+          if (refused === undefined) {
+            isolate = true; // DynamoDB did not say which record: one record per step until it is found
+          } else if (refused.every((offset) => byOffset.has(offset) && !rejected.has(offset))) {
+            for (const offset of refused) rejected.set(offset, error.message);
+          } else {
+            return outcome(stepStart, error); // even its dead letter is refused: not the record's fault
+          }
+          retryFrom = stepStart;
+          break;
+        }
+        if (await pause(error)) {
+          retryFrom = stepStart;
+          break;
+        }
+        return outcome(stepStart, error);
       }
-      if (publishFailure) return outcome(publishFailure.offset, publishFailure.error);
+      position = next;
+      for (const verdict of step) handled.set(verdict.record.source.offset, describe(verdict));
+      try {
+        await publish(
+          letters.map(({ letter }) => letter),
+          letters.map(({ recorded }) => recorded),
+        );
+      } catch (error) {
+        // The step is recorded; the redelivery from here publishes what is still pending.
+        return outcome(letters[0]?.letter.record.offset, error);
+      }
     }
-    if (!retry) break;
-    remaining = retry;
+    if (retryFrom === undefined) break;
+    const from = retryFrom;
+    remaining = remaining.filter((record) => record.source.offset >= from);
   }
   return outcome(undefined, undefined);
 }
 
-/** A dead letter already published by this invocation: the same record with the same reason. */
-function letterKey(record: SourceRecord, anomaly: Anomaly): string {
-  return `${deadLetterId(record)}/${anomaly.reason}`;
+/** A record the ledger refused: dead-lettered as REJECTED, keeping its gap and session move. */
+function withRejection(verdict: Verdict, rejected: ReadonlyMap<number, string>): Verdict {
+  const why = rejected.get(verdict.record.source.offset);
+  if (why === undefined || verdict.kind === 'redelivered') return verdict;
+  return {
+    kind: 'dead-lettered',
+    record: verdict.record,
+    anomaly: anomaly(
+      'REJECTED',
+      `${verdict.record.source.topic}-${verdict.record.source.partition}@${verdict.record.source.offset}: the ledger refused to store this record for good (${why}); not applied.`,
+    ),
+    gap: verdict.gap,
+    advance: verdict.advance,
+  };
+}
+
+function anomaliesOf(verdict: Verdict): Anomaly[] {
+  if (verdict.kind === 'redelivered') return [];
+  const own = verdict.kind === 'dead-lettered' ? [verdict.anomaly] : [];
+  return verdict.gap ? [verdict.gap, ...own] : own;
 }
 
 function describe(verdict: Verdict): HandledRecord {
   return {
     offset: verdict.record.source.offset,
     outcome: verdict.kind,
-    anomaly: verdict.kind === 'redelivered' ? undefined : verdict.anomaly,
+    anomalies: anomaliesOf(verdict),
     eventId: verdict.record.eventId,
   };
 }
 
-/** Cuts the verdicts (redeliveries left out) into steps that fit one transaction with their progress items. */
-export function planSteps(verdicts: readonly Verdict[]): Verdict[][] {
+/** The ledger entries one verdict writes: its applied event and its dead letters (GAP first). */
+function entriesOf(verdict: Exclude<Verdict, { kind: 'redelivered' }>): {
+  applied: AppliedEntry | undefined;
+  deadLetters: DeadLetterEntry[];
+} {
+  const source = verdict.record.source;
+  const applied =
+    verdict.kind === 'applied'
+      ? {
+          eventId: verdict.eventId,
+          event: verdict.event,
+          offset: source.offset,
+          origin: verdict.origin,
+          recordTimestamp: source.timestamp,
+        }
+      : undefined;
+  const deadLetters = anomaliesOf(verdict).map(
+    (found): DeadLetterEntry => ({
+      eventId: verdict.record.eventId,
+      offset: source.offset,
+      reason: found.reason,
+      detail: found.detail,
+      origin: verdict.record.origin,
+      applied: verdict.kind === 'applied',
+    }),
+  );
+  return { applied, deadLetters };
+}
+
+/** Bytes of the progress items of a step (partition and session): small, fixed-size items. */
+const PROGRESS_ITEM_BYTES = 512;
+
+/**
+ * Cuts the verdicts (redeliveries left out) into steps that fit one transaction with their progress items:
+ * at most MAX_COMMIT_ITEMS actions and MAX_COMMIT_BYTES. With `isolate`, one record per step (to find a
+ * record DynamoDB refuses without saying which).
+ */
+export function planSteps(
+  ref: PartitionRef,
+  verdicts: readonly Verdict[],
+  options: { readonly isolate?: boolean } = {},
+): Verdict[][] {
   const steps: Verdict[][] = [];
   let step: Verdict[] = [];
   let items = 1; // the partition progress item
+  let bytes = PROGRESS_ITEM_BYTES;
   let sessions = new Set<string>();
-  // Ledger items a verdict adds to a step: its event or dead-letter item (both for an applied GAP), plus its
-  // session's progress item the first time the step sees that session.
-  const itemsOf = (verdict: Exclude<Verdict, { kind: 'redelivered' }>): number =>
-    (verdict.kind === 'applied' && verdict.anomaly ? 2 : 1) +
-    (verdict.advance && !sessions.has(verdict.advance.producerSession) ? 1 : 0);
   for (const verdict of verdicts) {
     if (verdict.kind === 'redelivered') continue;
-    if (items + itemsOf(verdict) > MAX_COMMIT_ITEMS && step.length > 0) {
+    const { applied, deadLetters } = entriesOf(verdict);
+    const entryBytes =
+      (applied ? appliedEntryBytes(ref, applied) : 0) +
+      deadLetters.reduce((sum, entry) => sum + deadLetterEntryBytes(ref, entry), 0);
+    // Its session's progress item the first time the step sees that session.
+    const newSession = () => (verdict.advance && !sessions.has(verdict.advance.producerSession) ? 1 : 0);
+    const fits = () =>
+      items + (applied ? 1 : 0) + deadLetters.length + newSession() <= MAX_COMMIT_ITEMS &&
+      bytes + entryBytes + newSession() * PROGRESS_ITEM_BYTES <= MAX_COMMIT_BYTES;
+    if (step.length > 0 && (options.isolate || !fits())) {
       steps.push(step);
       step = [];
       items = 1;
+      bytes = PROGRESS_ITEM_BYTES;
       sessions = new Set();
     }
+    items += (applied ? 1 : 0) + deadLetters.length + newSession();
+    bytes += entryBytes + newSession() * PROGRESS_ITEM_BYTES;
     step.push(verdict);
-    items += itemsOf(verdict);
     if (verdict.advance) sessions.add(verdict.advance.producerSession);
   }
   if (step.length > 0) steps.push(step);
@@ -205,14 +335,22 @@ interface Position {
   readonly lastSequences: Map<string, number>;
 }
 
-/** The ledger step for some consecutive verdicts, moving from `before` to the position after the last one. */
+/**
+ * The ledger step for some consecutive verdicts, moving from `before` to the position after the last one,
+ * and the letters to publish once it commits.
+ */
 export function buildCommit(
   ref: PartitionRef,
   verdicts: readonly Verdict[],
   before: Position,
-): { commit: LedgerCommit; next: Position } {
+): {
+  commit: LedgerCommit;
+  next: Position;
+  letters: { letter: DeadLetter; recorded: RecordedLetter }[];
+} {
   const applied: AppliedEntry[] = [];
   const deadLetters: DeadLetterEntry[] = [];
+  const letters: { letter: DeadLetter; recorded: RecordedLetter }[] = [];
   const advanced = new Map<string, number>();
   let lastOffset = before.lastOffset ?? -1;
   for (const verdict of verdicts) {
@@ -220,23 +358,14 @@ export function buildCommit(
     const source = verdict.record.source;
     lastOffset = Math.max(lastOffset, source.offset);
     if (verdict.advance) advanced.set(verdict.advance.producerSession, verdict.advance.partitionSequence);
-    if (verdict.kind === 'applied') {
-      applied.push({
-        eventId: verdict.eventId,
-        event: verdict.event,
-        offset: source.offset,
-        origin: verdict.origin,
-        recordTimestamp: source.timestamp,
-      });
-    }
-    if (verdict.anomaly) {
-      deadLetters.push({
-        eventId: verdict.record.eventId,
-        offset: source.offset,
-        reason: verdict.anomaly.reason,
-        detail: verdict.anomaly.detail,
-        origin: verdict.record.origin,
-        applied: verdict.kind === 'applied',
+    const entries = entriesOf(verdict);
+    if (entries.applied) applied.push(entries.applied);
+    deadLetters.push(...entries.deadLetters);
+    for (const entry of entries.deadLetters) {
+      const reason = entry.reason as Anomaly['reason'];
+      letters.push({
+        letter: { record: source, anomaly: { reason, detail: entry.detail } },
+        recorded: entry,
       });
     }
   }
@@ -253,10 +382,7 @@ export function buildCommit(
     applied,
     deadLetters,
   };
-  if (commitItemCount(commit) > MAX_COMMIT_ITEMS) {
-    throw new Error(`a ledger step of ${commitItemCount(commit)} items exceeds ${MAX_COMMIT_ITEMS}`);
-  }
   const lastSequences = new Map(before.lastSequences);
   for (const [session, last] of advanced) lastSequences.set(session, last);
-  return { commit, next: { lastOffset, lastSequences } };
+  return { commit, next: { lastOffset, lastSequences }, letters };
 }

@@ -1,4 +1,4 @@
-/** Errors of the ledger. Each has a stable `code`; both are retriable because the ledger state is unchanged. */
+/** Errors of the ledger. Each has a stable `code` and says whether trying again can succeed. */
 
 /**
  * A conditional write found the ledger in another state than the one the writer read: another invocation
@@ -18,12 +18,33 @@ export class LedgerConflictError extends Error {
   }
 }
 
-/** The ledger could not be read or written (network, throttling, missing table). Nothing was written. */
+/**
+ * The ledger could not be read or written for now (network, throttling, a transaction conflict, a missing
+ * table). Nothing was written; trying again after a pause can succeed.
+ */
 export class LedgerUnavailableError extends Error {
   readonly code = 'LEDGER_UNAVAILABLE';
   readonly retriable = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'LedgerUnavailableError';
+  }
+}
+
+/**
+ * DynamoDB refused the write for good (ValidationException, or a ValidationError cancellation reason: an item
+ * over 400 KB, a transaction over 4 MB, a malformed value). The same write fails every time, so it is never
+ * retried as it is. `offsets` names the records whose items were refused, when DynamoDB said which.
+ */
+export class LedgerRejectedError extends Error {
+  readonly code = 'LEDGER_REJECTED';
+  readonly retriable = false;
+  constructor(
+    message: string,
+    readonly offsets: readonly number[] | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'LedgerRejectedError';
   }
 }

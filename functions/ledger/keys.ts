@@ -7,8 +7,12 @@
  * | applied event        | `EVENT#<eventId>`           | `APPLIED`                             |
  * | dead letter (by id)  | `EVENT#<eventId>`           | `DEAD_LETTER#<topic>-<n>#<offset>`    |
  * | dead letter (no id)  | `PARTITION#<topic>-<n>`     | `DEAD_LETTER#<offset>`                |
+ * | gap before a record  | as its dead letter          | its dead letter's sort key + `#GAP`   |
  * | partition progress   | `PARTITION#<topic>-<n>`     | `PROGRESS`                            |
  * | session progress     | `SESSION#<producerSession>` | `PARTITION#<topic>-<n>`               |
+ *
+ * A record has at most one dead letter of its own (its verdict) and one GAP (the range missing before it),
+ * so a record's items are found by its coordinates alone.
  *
  * Offsets in sort keys are zero-padded to 20 digits (the width of the largest Kafka offset, 2^63 - 1) so
  * that they sort in offset order.
@@ -56,14 +60,24 @@ export function eventPartitionKey(eventId: string): string {
   return `EVENT#${eventId}`;
 }
 
-export function deadLetterKey(eventId: string | undefined, ref: PartitionRef, offset: number): LedgerKey {
+/** The record's own dead letter, or with `gap` the GAP reported before it. */
+export function deadLetterKey(
+  eventId: string | undefined,
+  ref: PartitionRef,
+  offset: number,
+  gap = false,
+): LedgerKey {
+  const suffix = gap ? '#GAP' : '';
   if (isUsableEventId(eventId)) {
     return {
       pk: eventPartitionKey(eventId),
-      sk: `${DEAD_LETTER_PREFIX}${partitionName(ref)}#${paddedOffset(offset)}`,
+      sk: `${DEAD_LETTER_PREFIX}${partitionName(ref)}#${paddedOffset(offset)}${suffix}`,
     };
   }
-  return { pk: `PARTITION#${partitionName(ref)}`, sk: `${DEAD_LETTER_PREFIX}${paddedOffset(offset)}` };
+  return {
+    pk: `PARTITION#${partitionName(ref)}`,
+    sk: `${DEAD_LETTER_PREFIX}${paddedOffset(offset)}${suffix}`,
+  };
 }
 
 export function partitionProgressKey(ref: PartitionRef): LedgerKey {

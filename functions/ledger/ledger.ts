@@ -5,9 +5,10 @@ import {
   type DynamoDBDocumentClient,
   TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { PaymentEvent } from '../shared/payment-event';
-import { LedgerConflictError, LedgerUnavailableError } from './errors';
+import { LedgerConflictError, LedgerRejectedError, LedgerUnavailableError } from './errors';
 import {
   APPLIED_SORT_KEY,
   appliedEventKey,
@@ -43,6 +44,27 @@ export interface PartitionSnapshot {
   readonly lastSequences: ReadonlyMap<string, number>;
   /** Where each event id asked for was applied (absent: never applied). */
   readonly applied: ReadonlyMap<string, AppliedLocation>;
+  /**
+   * Of the records asked about (`RecordLookup`), the offsets the ledger holds an item for: applied there or
+   * dead-lettered. Undefined when none were asked about.
+   */
+  readonly handled?: ReadonlySet<number> | undefined;
+  /** Dead letters the ledger recorded for the records asked about whose letters were not sent yet. */
+  readonly pendingLetters?: readonly RecordedLetter[] | undefined;
+}
+
+/** A record at or below the partition's progress, to find out whether the ledger holds it. */
+export interface RecordLookup {
+  readonly offset: number;
+  readonly eventId: string | undefined;
+}
+
+/** A dead letter as the ledger holds it: the letter is sent after the step that records it commits. */
+export interface RecordedLetter {
+  readonly eventId: string | undefined;
+  readonly offset: number;
+  readonly reason: string;
+  readonly detail: string;
 }
 
 export interface AppliedEntry {
@@ -59,7 +81,7 @@ export interface DeadLetterEntry {
   readonly reason: string;
   readonly detail: string;
   readonly origin: Origin | undefined;
-  /** True for a gap: the record itself was applied, the anomaly is the missing range before it. */
+  /** Whether the record at these coordinates was applied (a GAP's record can be; its own anomaly cannot). */
   readonly applied: boolean;
 }
 
@@ -86,22 +108,55 @@ export interface LedgerCommit {
 
 /** DynamoDB's limit on actions in one TransactWriteItems call (DynamoDB API reference, TransactWriteItems). */
 export const MAX_COMMIT_ITEMS = 100;
+/** DynamoDB's limit on the aggregate size of one transaction's items (4 MB), with room for the estimate. */
+export const MAX_COMMIT_BYTES = 3_500_000;
+/** DynamoDB's item size limit (400 KB, attribute names included), with room for the estimate. */
+export const MAX_ITEM_BYTES = 380_000;
 /** DynamoDB's limit on keys in one BatchGetItem call. */
 const MAX_BATCH_GET_KEYS = 100;
 const MAX_UNPROCESSED_ROUNDS = 8;
 
-export function commitItemCount(commit: Pick<LedgerCommit, 'sessions' | 'applied' | 'deadLetters'>): number {
-  return 1 + commit.sessions.length + commit.applied.length + commit.deadLetters.length;
+/**
+ * Bytes a step's entries take in DynamoDB (attribute names and values, DynamoDB developer guide, "Item
+ * sizes"), estimated from the items the commit writes; numbers count as their worst case, 21 bytes.
+ */
+export function appliedEntryBytes(ref: PartitionRef, entry: AppliedEntry): number {
+  return itemBytes(appliedItem(ref, entry, ESTIMATE_TIME));
+}
+
+export function deadLetterEntryBytes(ref: PartitionRef, entry: DeadLetterEntry): number {
+  return itemBytes(deadLetterItem(ref, entry, ESTIMATE_TIME));
+}
+
+const ESTIMATE_TIME = '2000-01-01T00:00:00.000Z';
+
+function itemBytes(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number') return 21;
+  if (typeof value === 'boolean' || value === undefined || value === null) return 1;
+  let size = 3;
+  for (const [name, inner] of Object.entries(value as Record<string, unknown>)) {
+    size += Buffer.byteLength(name) + itemBytes(inner);
+  }
+  return size;
 }
 
 export interface Ledger {
+  /** The partition's progress and sessions, the event ids asked for, and what it holds of `lookups`. */
   loadPartition(
     ref: PartitionRef,
     eventIds: readonly string[],
     producerSessions: readonly string[],
+    lookups?: readonly RecordLookup[],
   ): Promise<PartitionSnapshot>;
-  /** Writes the step atomically; LedgerConflictError when the state moved since it was read. */
+  /**
+   * Writes the step atomically. LedgerConflictError when the state moved since it was read,
+   * LedgerUnavailableError when it may succeed later (throttling, conflicts, network), LedgerRejectedError
+   * when DynamoDB refuses it for good.
+   */
   commit(commit: LedgerCommit): Promise<void>;
+  /** Records that the letters of these dead letters were published (so a redelivery does not send them again). */
+  markLettersSent(ref: PartitionRef, letters: readonly RecordedLetter[]): Promise<void>;
 }
 
 /** The ledger on a DynamoDB table with string keys `pk` and `sk` (see keys.ts for the item layout). */
@@ -115,11 +170,18 @@ export class DynamoDbLedger implements Ledger {
     ref: PartitionRef,
     eventIds: readonly string[],
     producerSessions: readonly string[],
+    lookups: readonly RecordLookup[] = [],
   ): Promise<PartitionSnapshot> {
+    const ids = new Set(eventIds);
+    for (const lookup of lookups) if (lookup.eventId !== undefined) ids.add(lookup.eventId);
     const keys = [
       partitionProgressKey(ref),
       ...[...new Set(producerSessions)].map((session) => sessionProgressKey(session, ref)),
-      ...[...new Set(eventIds)].map(appliedEventKey),
+      ...[...ids].map(appliedEventKey),
+      ...lookups.flatMap((lookup) => [
+        deadLetterKey(lookup.eventId, ref, lookup.offset),
+        deadLetterKey(lookup.eventId, ref, lookup.offset, true),
+      ]),
     ];
     const chunks: LedgerKey[][] = [];
     for (let start = 0; start < keys.length; start += MAX_BATCH_GET_KEYS) {
@@ -130,6 +192,8 @@ export class DynamoDbLedger implements Ledger {
     let lastOffset: number | undefined;
     const lastSequences = new Map<string, number>();
     const applied = new Map<string, AppliedLocation>();
+    const deadLettered = new Set<number>();
+    const pendingLetters: RecordedLetter[] = [];
     const progress = partitionProgressKey(ref);
     for (const item of items) {
       if (item.pk === progress.pk && item.sk === PROGRESS_SORT_KEY) {
@@ -138,19 +202,50 @@ export class DynamoDbLedger implements Ledger {
         applied.set(String(item.eventId), itemLocation(item));
       } else if (String(item.pk).startsWith('SESSION#')) {
         lastSequences.set(String(item.producerSession), Number(item.lastSequence));
+      } else if (item.kind === 'dead-letter') {
+        const offset = Number(item.offset);
+        if (item.reason !== 'GAP') deadLettered.add(offset);
+        if (item.letter === LETTER_PENDING) {
+          pendingLetters.push({
+            eventId: item.eventId === undefined ? undefined : String(item.eventId),
+            offset,
+            reason: String(item.reason),
+            detail: String(item.detail),
+          });
+        }
       }
     }
-    return { lastOffset, lastSequences, applied };
+    const handled = new Set<number>();
+    for (const lookup of lookups) {
+      const at = lookup.eventId === undefined ? undefined : applied.get(lookup.eventId);
+      const appliedHere =
+        at?.topic === ref.topic && at.partition === ref.partition && at.offset === lookup.offset;
+      if (appliedHere || deadLettered.has(lookup.offset)) handled.add(lookup.offset);
+    }
+    // In offset order, a record's GAP before its own letter (the order the step published them in).
+    pendingLetters.sort(
+      (a, b) => a.offset - b.offset || Number(b.reason === 'GAP') - Number(a.reason === 'GAP'),
+    );
+    return {
+      lastOffset,
+      lastSequences,
+      applied,
+      handled: lookups.length > 0 ? handled : undefined,
+      pendingLetters,
+    };
   }
 
   async commit(commit: LedgerCommit): Promise<void> {
     const described: string[] = [];
+    /** The record offset each action writes for (undefined: a progress item). */
+    const offsets: (number | undefined)[] = [];
     const actions: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
     const now = new Date().toISOString();
     const name = partitionName(commit.ref);
 
     for (const entry of commit.applied) {
       described.push(`event ${entry.eventId} is already applied`);
+      offsets.push(entry.offset);
       actions.push({
         Put: {
           TableName: this.tableName,
@@ -160,12 +255,20 @@ export class DynamoDbLedger implements Ledger {
       });
     }
     for (const entry of commit.deadLetters) {
-      described.push(`dead letter of ${name}@${entry.offset}`);
-      // No condition: the key is the record's coordinates, so writing it again writes the same thing.
-      actions.push({ Put: { TableName: this.tableName, Item: deadLetterItem(commit.ref, entry, now) } });
+      described.push(`${entry.reason} dead letter of ${name}@${entry.offset} is already recorded`);
+      offsets.push(entry.offset);
+      // Conditional: a record's verdict is recorded once; a second writer re-reads and finds it handled.
+      actions.push({
+        Put: {
+          TableName: this.tableName,
+          Item: deadLetterItem(commit.ref, entry, now),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
     }
     for (const session of commit.sessions) {
       described.push(`producer session ${session.producerSession} on ${name} moved past ${session.expected}`);
+      offsets.push(undefined);
       actions.push(
         progressWrite(this.tableName, sessionProgressKey(session.producerSession, commit.ref), {
           attribute: 'lastSequence',
@@ -181,6 +284,7 @@ export class DynamoDbLedger implements Ledger {
       );
     }
     described.push(`${name} progress moved past offset ${commit.expectedLastOffset}`);
+    offsets.push(undefined);
     actions.push(
       progressWrite(this.tableName, partitionProgressKey(commit.ref), {
         attribute: 'lastOffset',
@@ -194,23 +298,29 @@ export class DynamoDbLedger implements Ledger {
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: actions }));
     } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        const conflicts = (error.CancellationReasons ?? []).flatMap((reason, index) =>
-          reason.Code && reason.Code !== 'None'
-            ? [`${described[index] ?? `action ${index}`} (${reason.Code})`]
-            : [],
-        );
-        throw new LedgerConflictError(
-          `ledger step for ${name} up to offset ${commit.lastOffset} was cancelled: ${conflicts.join('; ') || error.message}`,
-          conflicts,
-          { cause: error },
-        );
-      }
-      throw new LedgerUnavailableError(
-        `ledger step for ${name} up to offset ${commit.lastOffset} failed: ${errorMessage(error)}`,
-        { cause: error },
+      throw commitError(
+        error,
+        `ledger step for ${name} up to offset ${commit.lastOffset}`,
+        described,
+        offsets,
       );
     }
+  }
+
+  async markLettersSent(ref: PartitionRef, letters: readonly RecordedLetter[]): Promise<void> {
+    await Promise.all(
+      letters.map((letter) =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: deadLetterKey(letter.eventId, ref, letter.offset, letter.reason === 'GAP'),
+            UpdateExpression: 'SET letter = :sent',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':sent': LETTER_SENT },
+          }),
+        ),
+      ),
+    );
   }
 
   private async getItems(keys: readonly LedgerKey[]): Promise<Record<string, unknown>[]> {
@@ -256,9 +366,13 @@ function appliedItem(ref: PartitionRef, entry: AppliedEntry, now: string): Recor
   };
 }
 
+/** A dead letter's `letter` attribute: pending until its letter is published after the commit. */
+const LETTER_PENDING = 'pending';
+const LETTER_SENT = 'sent';
+
 function deadLetterItem(ref: PartitionRef, entry: DeadLetterEntry, now: string): Record<string, unknown> {
   return {
-    ...deadLetterKey(entry.eventId, ref, entry.offset),
+    ...deadLetterKey(entry.eventId, ref, entry.offset, entry.reason === 'GAP'),
     kind: 'dead-letter',
     eventId: entry.eventId,
     topic: ref.topic,
@@ -267,6 +381,7 @@ function deadLetterItem(ref: PartitionRef, entry: DeadLetterEntry, now: string):
     reason: entry.reason,
     detail: entry.detail,
     applied: entry.applied,
+    letter: LETTER_PENDING,
     producerSession: entry.origin?.producerSession,
     partitionSequence: entry.origin?.partitionSequence,
     recordedAt: now,
@@ -304,6 +419,66 @@ function progressWrite(
       ExpressionAttributeValues: { ':next': change.next, ':expected': change.expected, ':now': change.now },
     },
   };
+}
+
+/** Cancellation reason codes that pass: wait, read again and redo (DynamoDB API reference, TransactWriteItems). */
+const TRANSIENT_CANCELLATIONS = new Set([
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+  'TransactionConflict',
+]);
+
+/**
+ * A failed TransactWriteItems by cause: ValidationError reasons or a ValidationException are permanent
+ * (LedgerRejectedError naming the records when DynamoDB said which action); throttling and transaction
+ * conflicts are transient (LedgerUnavailableError); ConditionalCheckFailed means the state moved
+ * (LedgerConflictError); anything else (network, 5xx, a missing table) is transient too.
+ */
+function commitError(
+  error: unknown,
+  step: string,
+  described: readonly string[],
+  offsets: readonly (number | undefined)[],
+): Error {
+  if (error instanceof TransactionCanceledException) {
+    const reasons = error.CancellationReasons ?? [];
+    const named = (code: (c: string) => boolean) =>
+      reasons.flatMap((reason, index) =>
+        reason.Code && code(reason.Code)
+          ? [
+              {
+                index,
+                text: `${described[index] ?? `action ${index}`} (${reason.Code}${reason.Message ? `: ${reason.Message}` : ''})`,
+              },
+            ]
+          : [],
+      );
+    const invalid = named((code) => code === 'ValidationError');
+    if (invalid.length > 0) {
+      const refused = invalid.map(({ index }) => offsets[index]);
+      return new LedgerRejectedError(
+        `${step} was refused: ${invalid.map((r) => r.text).join('; ')}`,
+        refused.every((offset) => offset !== undefined) ? (refused as number[]) : undefined,
+        { cause: error },
+      );
+    }
+    const transient = named((code) => TRANSIENT_CANCELLATIONS.has(code));
+    const conflicts = named((code) => code === 'ConditionalCheckFailed');
+    if (transient.length > 0 || conflicts.length === 0) {
+      return new LedgerUnavailableError(
+        `${step} was cancelled for now: ${transient.map((r) => r.text).join('; ') || error.message}`,
+        { cause: error },
+      );
+    }
+    const texts = conflicts.map((r) => r.text);
+    return new LedgerConflictError(`${step} was cancelled: ${texts.join('; ')}`, texts, { cause: error });
+  }
+  if (error instanceof Error && error.name === 'ValidationException') {
+    return new LedgerRejectedError(`${step} was refused: ${errorMessage(error)}`, undefined, {
+      cause: error,
+    });
+  }
+  return new LedgerUnavailableError(`${step} failed: ${errorMessage(error)}`, { cause: error });
 }
 
 function errorMessage(error: unknown): string {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ConsumeResponse, createConsumeHandler } from '../../../functions/consume/consume';
+import { type ConsumeResponse, consumeBatch, createConsumeHandler } from '../../../functions/consume/consume';
 import { KafkaEventError } from '../../../functions/consume/errors';
 import { DynamoDbLedger } from '../../../functions/ledger/ledger';
 import {
@@ -128,7 +128,8 @@ describe('consume handler with the embedded ledger', () => {
 
     const failed = await consume(event);
 
-    // payments-0 stops at 41 (its first anomaly); 40 before it is applied; payments-1 is unaffected.
+    // The ledger step commits first (its dead letters recorded as pending); payments-0 is then reported
+    // from its first letter not published (41), and payments-1 is unaffected.
     expect(failed).toEqual({
       batchItemFailures: [{ itemIdentifier: { partition: 'payments-0', offset: 41 } }],
     });
@@ -136,7 +137,7 @@ describe('consume handler with the embedded ledger', () => {
       itemsOfKind(await ledger.dump(), 'applied')
         .map((item) => `${item.partition}@${item.offset}`)
         .sort(),
-    ).toEqual(['0@40', '1@3']);
+    ).toEqual(['0@40', '0@42', '0@46', '1@3']);
     expect(sink.letters).toEqual([]);
 
     sink.failing = false;
@@ -186,12 +187,17 @@ describe('consume handler: a crash at each point of a step, then redelivery', ()
   let referenceLetters: string[];
   let ledger: TestLedger;
   let sink: MemoryDeadLetterSink;
+  // A crash ends the invocation: no time is left to retry within it, the mapping redelivers instead.
   const consume = (event: unknown) =>
-    createConsumeHandler({
-      ledger: new DynamoDbLedger(ledger.client, ledger.tableName),
-      deadLetters: sink,
-      ...quietObservability(),
-    })(event, lambdaContext());
+    consumeBatch(
+      event,
+      {
+        ledger: new DynamoDbLedger(ledger.client, ledger.tableName),
+        deadLetters: sink,
+        ...quietObservability(),
+      },
+      { getRemainingTimeInMillis: () => 0 },
+    );
 
   beforeEach(async () => {
     // What a run without any crash leaves behind.
@@ -217,15 +223,29 @@ describe('consume handler: a crash at each point of a step, then redelivery', ()
     throw new Error('not acknowledged after 5 deliveries');
   }
 
-  it('after publishing dead letters, before the ledger step: the step is redone, the dead letter is sent again with the same id', async () => {
+  it('before the ledger step: the step is redone and nothing was published before it', async () => {
     ledger.store.failTransactions({ when: 'before', times: 1 });
 
     expect(await deliverUntilAcknowledged(mskEvent(withAnomalies()))).toBe(2);
 
     expect(stable(await ledger.dump())).toEqual(reference);
-    // The first delivery published it, the ledger step failed, the redelivery published it again.
-    expect(letterSummary(sink)).toEqual([...referenceLetters, ...referenceLetters]);
-    expect(new Set(letterSummary(sink))).toEqual(new Set(referenceLetters));
+    expect(letterSummary(sink)).toEqual(referenceLetters);
+  });
+
+  it('after the ledger step, before its letters: the redelivery publishes the letters the ledger holds as pending', async () => {
+    sink.failing = true;
+    const event = mskEvent(withAnomalies());
+    const first = await consume(event);
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: { partition: 'payments-0', offset: 103 } }]);
+    sink.failing = false;
+
+    expect(await deliverUntilAcknowledged(event)).toBe(1);
+    expect(await deliverUntilAcknowledged(event)).toBe(1); // sent letters are not sent again
+
+    expect(stable(await ledger.dump()).map(({ letter: _l, ...rest }) => rest)).toEqual(
+      reference.map(({ letter: _l, ...rest }) => rest),
+    );
+    expect(letterSummary(sink)).toEqual(referenceLetters);
   });
 
   it('after the ledger step, before the answer reached the function: the redelivery finds everything done', async () => {

@@ -41,7 +41,7 @@ describe('toDeadLetterRecord', () => {
       trace: Buffer.from('abc'),
       [DeadLetterHeader.reason]: 'MALFORMED',
       [DeadLetterHeader.detail]: 'payments-0@17: something is wrong',
-      [DeadLetterHeader.id]: 'payments-0@17',
+      [DeadLetterHeader.id]: 'payments-0@17/MALFORMED',
       [DeadLetterHeader.sourceTopic]: 'payments',
       [DeadLetterHeader.sourcePartition]: '0',
       [DeadLetterHeader.sourceOffset]: '17',
@@ -52,7 +52,11 @@ describe('toDeadLetterRecord', () => {
 
   it('keys a record without a key or event id by its coordinates, and an empty value stays empty', () => {
     const record = toDeadLetterRecord(letter({ offset: 3 }));
-    expect([record.key, record.eventId, record.value.length]).toEqual(['payments-0@3', 'payments-0@3', 0]);
+    expect([record.key, record.eventId, record.value.length]).toEqual([
+      'payments-0@3/MALFORMED',
+      'payments-0@3/MALFORMED',
+      0,
+    ]);
   });
 
   it('carries a key that is not UTF-8 as base64 and says so', () => {
@@ -72,8 +76,8 @@ describe('KafkaDeadLetterSink', () => {
     await sink.publish([letter({ offset: 1 }), letter({ offset: 2 }, 'DUPLICATE')]);
     expect(producer.calls.map((call) => call.topic)).toEqual(['payments-dead-letters']);
     expect(producer.calls[0]?.records.map((r) => r.headers?.[DeadLetterHeader.id])).toEqual([
-      'payments-0@1',
-      'payments-0@2',
+      'payments-0@1/MALFORMED',
+      'payments-0@2/DUPLICATE',
     ]);
   });
 

@@ -16,10 +16,13 @@ function verify(records: Parameters<typeof mskEvent>[0], known: PartitionSnapsho
   return verifyPartition(ref, partition.records.map(readRecord), known);
 }
 
+/** `kind`, then `:REASON` for the record's own anomaly and `+GAP` for a gap before it. */
 const summary = (verdicts: Verdict[]) =>
-  verdicts.map((v) =>
-    v.kind === 'redelivered' ? 'redelivered' : v.anomaly ? `${v.kind}:${v.anomaly.reason}` : v.kind,
-  );
+  verdicts.map((v) => {
+    if (v.kind === 'redelivered') return 'redelivered';
+    const own = v.kind === 'dead-lettered' ? `:${v.anomaly.reason}` : '';
+    return `${v.kind}${own}${v.gap ? '+GAP' : ''}`;
+  });
 
 describe('verifyPartition', () => {
   it('applies consecutive sequences of a session and of two interleaved sessions', () => {
@@ -98,17 +101,15 @@ describe('verifyPartition', () => {
       ],
       known,
     );
-    expect(summary(verdicts)).toEqual(['applied:GAP', 'applied']);
+    expect(summary(verdicts)).toEqual(['applied+GAP', 'applied']);
     const gap = verdicts[0];
-    expect(gap?.kind === 'applied' && gap.anomaly?.detail).toContain(
-      'sequences 4 to 7 (4 records) are missing',
-    );
+    expect(gap?.kind === 'applied' && gap.gap?.detail).toContain('sequences 4 to 7 (4 records) are missing');
   });
 
   it('reports a gap when a session is first seen past sequence 0', () => {
     const verdicts = verify([paymentRecord({ eventId: 'e1', session: S, sequence: 1, offset: 0 })]);
-    expect(summary(verdicts)).toEqual(['applied:GAP']);
-    expect(verdicts[0]?.kind === 'applied' && verdicts[0].anomaly?.detail).toContain('sequence 0 is missing');
+    expect(summary(verdicts)).toEqual(['applied+GAP']);
+    expect(verdicts[0]?.kind === 'applied' && verdicts[0].gap?.detail).toContain('sequence 0 is missing');
   });
 
   it('dead-letters undecodable and invalid records and keeps the session sequence moving', () => {
