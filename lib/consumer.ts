@@ -38,14 +38,17 @@ export interface PaymentsConsumerProps {
   readonly batchSize?: number;
 
   /**
-   * Times a failing batch (or, after bisecting, half of it) is retried before it goes to the on-failure queue.
-   * @default 5
+   * Times a failing batch (or, after bisecting, half of it) is retried before it goes to the on-failure queue;
+   * -1 retries until it succeeds. The function fails a batch only for an infrastructure problem a retry can
+   * fix (poison records are dead-lettered), so by default nothing is parked: a partition waits for the ledger
+   * or the dead-letter topic to come back, and the OffsetLag alarm says so.
+   * @default -1 (infinite, Lambda's default for Kafka event sources)
    */
   readonly retryAttempts?: number;
 
   /**
    * Records older than this are not retried but sent to the on-failure queue (60 s to 7 days).
-   * @default Duration.hours(6)
+   * @default - infinite (-1, Lambda's default for Kafka event sources): records are never discarded by age
    */
   readonly maxRecordAge?: Duration;
 
@@ -70,8 +73,9 @@ export interface PaymentsConsumerProps {
 
 /**
  * The consume function and the event source mapping that feeds it the payments topic, in provisioned poller
- * mode with partial batch responses, bounded retries, bisection and an on-failure queue: a batch that keeps
- * failing is parked, never dropped.
+ * mode with partial batch responses, bisection and retries until the ledger and the dead-letter topic take the
+ * records (poison records never fail a batch: they are dead-lettered). The on-failure queue only receives
+ * batches when the retries are bounded by settings.
  */
 export class PaymentsConsumer extends Construct {
   readonly consumeFunction: PaymentsFunction;
@@ -90,14 +94,17 @@ export class PaymentsConsumer extends Construct {
       'a consumer group id of 1-200 of a-z A-Z 0-9 - / * : _ + = . @',
     );
     const batchSize = integerSetting('consumerBatchSize', props.batchSize ?? 100, { min: 1, max: 10_000 });
-    const retryAttempts = integerSetting('consumerRetryAttempts', props.retryAttempts ?? 5, {
-      min: 0,
+    // MaximumRetryAttempts -1 to 10,000, -1 infinite (Lambda API reference, CreateEventSourceMapping).
+    const retryAttempts = integerSetting('consumerRetryAttempts', props.retryAttempts ?? -1, {
+      min: -1,
       max: 10_000,
     });
-    const maxRecordAge = durationSetting('consumerMaxRecordAge', props.maxRecordAge ?? Duration.hours(6), {
-      min: Duration.seconds(60),
-      max: Duration.days(7),
-    });
+    const maxRecordAge =
+      props.maxRecordAge &&
+      durationSetting('consumerMaxRecordAge', props.maxRecordAge, {
+        min: Duration.seconds(60),
+        max: Duration.days(7),
+      });
     const maximumPollers = integerSetting('consumerMaximumPollers', props.maximumPollers ?? 3, {
       min: 1,
       max: 2000,

@@ -75,7 +75,7 @@ function readSettings(argv: readonly string[], env: Env) {
     partitions: integerSetting(merged, name('partitions'), 3, { min: 1, max: 1000 }),
     batchSize: integerSetting(merged, name('batch-size'), 100, { min: 1, max: 10_000 }),
     batchingWindowMs: integerSetting(merged, name('batching-window-ms'), 500, { min: 0, max: 300_000 }),
-    maxRetries: integerSetting(merged, name('max-retries'), 3, { min: 0, max: 10_000 }),
+    maxRetries: integerSetting(merged, name('max-retries'), -1, { min: -1, max: 10_000 }),
     onFailure,
   };
   return { options, verbose: values.verbose === true, help: values.help === true };

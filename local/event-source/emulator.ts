@@ -14,7 +14,10 @@ import {
 import type { OnFailureDestination } from './on-failure';
 
 export interface RetryPolicy {
-  /** Retries after the first failed invocation (ESM MaximumRetryAttempts). @default 3 */
+  /**
+   * Retries after the first failed invocation (ESM MaximumRetryAttempts); -1 retries until the invocation
+   * succeeds, AWS's default for Kafka event sources. @default -1
+   */
   readonly maxRetries: number;
   /** Wait before the first retry; doubles with each retry up to maxBackoffMs. @default 200 */
   readonly initialBackoffMs: number;
@@ -120,14 +123,14 @@ class Signal {
  * A local stand-in for the MSK event source mapping: a consumer group reads the topic, records become
  * MSK events (batch size, batching window and payload quota like AWS's), the handler is invoked one
  * batch at a time, and its partial batch response decides what is committed. A failed partition is read
- * again from its first failed offset (seek) after a backoff; after maxRetries the failed records go to
+ * again from its first failed offset (seek) after a backoff; after maxRetries (unless -1) the failed records go to
  * the on-failure destination and the partition moves on.
  */
 export async function startEventSource(options: EventSourceOptions): Promise<EventSource> {
   const batchSize = checkRange('batchSize', options.batchSize ?? 100, 1, 10_000);
   const batchingWindowMs = checkRange('batchingWindowMs', options.batchingWindowMs ?? 500, 0, 300_000);
   const retry: RetryPolicy = {
-    maxRetries: checkRange('retry.maxRetries', options.retry?.maxRetries ?? 3, 0, 10_000),
+    maxRetries: checkRange('retry.maxRetries', options.retry?.maxRetries ?? -1, -1, 10_000),
     initialBackoffMs: checkRange('retry.initialBackoffMs', options.retry?.initialBackoffMs ?? 200, 0, 60_000),
     maxBackoffMs: checkRange('retry.maxBackoffMs', options.retry?.maxBackoffMs ?? 5_000, 0, 600_000),
   };
@@ -253,11 +256,15 @@ export async function startEventSource(options: EventSourceOptions): Promise<Eve
 
       const previous = retries.get(partition);
       const failures = previous?.offset === failedAt ? previous.failures + 1 : 1;
-      if (failures <= retry.maxRetries) {
+      if (retry.maxRetries === -1 || failures <= retry.maxRetries) {
         retries.set(partition, { offset: failedAt, failures });
-        const backoff = Math.min(retry.maxBackoffMs, retry.initialBackoffMs * 2 ** (failures - 1));
+        const backoff = Math.min(
+          retry.maxBackoffMs,
+          retry.initialBackoffMs * 2 ** Math.min(failures - 1, 30),
+        );
         rewind(partition, failedAt, Date.now() + backoff);
-        notes.push(`${key} from ${failedAt} (retry ${failures}/${retry.maxRetries} in ${backoff} ms)`);
+        const of = retry.maxRetries === -1 ? '' : `/${retry.maxRetries}`;
+        notes.push(`${key} from ${failedAt} (retry ${failures}${of} in ${backoff} ms)`);
         continue;
       }
       const failed = records.filter((pending) => pending.offset >= failedAt);

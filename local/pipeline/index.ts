@@ -57,7 +57,7 @@ export interface LocalPipelineOptions {
   /** Event source mapping settings; defaults as AWS's (100 records, 0.5 s window). */
   readonly batchSize?: number;
   readonly batchingWindowMs?: number;
-  /** @default 3 */
+  /** Retries of a failed batch, -1 until it succeeds (as the stack's mapping). @default -1 */
   readonly maxRetries?: number;
   /** Where batches that exhausted their retries go: a JSONL file in dataDir or a topic. @default 'file' */
   readonly onFailure?: 'file' | 'topic';
@@ -232,7 +232,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       onFailure,
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       ...(options.batchingWindowMs === undefined ? {} : { batchingWindowMs: options.batchingWindowMs }),
-      retry: { maxRetries: options.maxRetries ?? 3 },
+      retry: { maxRetries: options.maxRetries ?? -1 },
       log,
     });
     cleanup.push(() => eventSource.stop());

@@ -27,12 +27,12 @@ describe('PaymentsConsumer (defaults)', () => {
     });
   });
 
-  it('reports partial batch failures, retries a bounded number of times with bisection, and parks the rest', () => {
+  it('reports partial batch failures and retries with bisection until they succeed, so nothing is parked', () => {
     const queueId = onlyLogicalId(template, 'AWS::SQS::Queue');
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      MaximumRetryAttempts: 5,
-      MaximumRecordAgeInSeconds: 21_600,
+      MaximumRetryAttempts: -1,
+      MaximumRecordAgeInSeconds: Match.absent(),
       BisectBatchOnFunctionError: true,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
     });
@@ -182,7 +182,7 @@ describe('PaymentsConsumer settings', () => {
   it.each([
     [{ consumerBatchSize: 0 }, /consumerBatchSize must be an integer from 1 to 10000, got 0/],
     [{ consumerBatchSize: 10_001 }, /consumerBatchSize must be an integer from 1 to 10000, got 10001/],
-    [{ consumerRetryAttempts: -1 }, /consumerRetryAttempts must be an integer from 0 to 10000, got -1/],
+    [{ consumerRetryAttempts: -2 }, /consumerRetryAttempts must be an integer from -1 to 10000, got -2/],
     [
       { consumerMaxRecordAge: Duration.seconds(30) },
       /consumerMaxRecordAge must be from 60 to 604800 seconds, got 30/,

@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { MSKRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConsumeHandler } from '../../../functions/consume/consume';
-import { DynamoDbLedger } from '../../../functions/ledger/ledger';
+import { MAX_DETAIL_BYTES } from '../../../functions/consume/anomaly';
+import { consumeBatch, createConsumeHandler } from '../../../functions/consume/consume';
+import { DeadLetterHeader, toDeadLetterRecord } from '../../../functions/consume/dead-letters';
+import { LedgerUnavailableError } from '../../../functions/ledger/errors';
+import { DynamoDbLedger, type Ledger, type LedgerCommit } from '../../../functions/ledger/ledger';
 import { ensureLedgerTable } from '../../../local/ledger-store';
 import {
   itemsOfKind,
@@ -29,6 +32,8 @@ type Step =
   | { kind: 'out-of-order'; back: number }
   | { kind: 'malformed' }
   | { kind: 'invalid' }
+  | { kind: 'huge-field' }
+  | { kind: 'huge-event-id' }
   | { kind: 'restart' };
 
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
@@ -44,14 +49,25 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'malformed' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'invalid' as const }) },
+  // Poison records: an unknown field or an event-id header hundreds of KB long.
+  { weight: 1, arbitrary: fc.constant({ kind: 'huge-field' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'huge-event-id' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
 );
 
-/** How the event source mapping delivers: batch sizes, rewinds (at-least-once) and failures along the way. */
+const POISON_BYTES = 200 * 1024;
+
+/**
+ * How the event source mapping delivers: batch sizes, rewinds (at-least-once) and failures along the way:
+ * the dead-letter topic down, a commit failing before or after it is written (the answer lost), throttling.
+ * `patient` invocations have time to wait failures out; the others end at the first one (a crash or a
+ * timeout), and the mapping redelivers.
+ */
 interface Delivery {
   readonly size: number;
   readonly rewind: number;
-  readonly fault: 'none' | 'dead-letters-down' | 'ledger-fails-before' | 'ledger-fails-after';
+  readonly fault: 'none' | 'dead-letters-down' | 'ledger-fails-before' | 'ledger-fails-after' | 'throttled';
+  readonly patient: boolean;
 }
 const deliveryArbitrary: fc.Arbitrary<Delivery> = fc.record({
   size: fc.integer({ min: 1, max: 12 }),
@@ -59,8 +75,31 @@ const deliveryArbitrary: fc.Arbitrary<Delivery> = fc.record({
     { weight: 3, arbitrary: fc.constant(0) },
     { weight: 1, arbitrary: fc.integer({ min: 1, max: 10 }) },
   ),
-  fault: fc.constantFrom('none', 'none', 'dead-letters-down', 'ledger-fails-before', 'ledger-fails-after'),
+  fault: fc.constantFrom(
+    'none',
+    'none',
+    'dead-letters-down',
+    'ledger-fails-before',
+    'ledger-fails-after',
+    'throttled',
+  ),
+  patient: fc.boolean(),
 });
+
+/** The real ledger, throttled for its next `throttles` commits (the embedded store cannot throttle). */
+class ThrottledLedger implements Ledger {
+  throttles = 0;
+  constructor(private readonly inner: Ledger) {}
+  loadPartition: Ledger['loadPartition'] = (...args) => this.inner.loadPartition(...args);
+  markLettersSent: Ledger['markLettersSent'] = (...args) => this.inner.markLettersSent(...args);
+  async commit(commit: LedgerCommit): Promise<void> {
+    if (this.throttles > 0) {
+      this.throttles -= 1;
+      throw new LedgerUnavailableError('ThrottlingError (test)');
+    }
+    await this.inner.commit(commit);
+  }
+}
 
 function partitionLog(steps: readonly Step[]): MSKRecord[] {
   const records: MSKRecord[] = [];
@@ -75,10 +114,24 @@ function partitionLog(steps: readonly Step[]): MSKRecord[] {
       next = 0;
       continue;
     }
-    if (step.kind === 'malformed' || step.kind === 'invalid') {
-      const value =
-        step.kind === 'malformed' ? '{"truncated":' : JSON.stringify(payment(fresh, { amount: 0 }));
-      const headers = { 'event-id': fresh, 'producer-session': session, 'partition-sequence': String(next) };
+    if (
+      step.kind !== 'event' &&
+      step.kind !== 'duplicate' &&
+      step.kind !== 'gap' &&
+      step.kind !== 'out-of-order'
+    ) {
+      const value = {
+        malformed: '{"truncated":',
+        invalid: JSON.stringify(payment(fresh, { amount: 0 })),
+        'huge-field': JSON.stringify({ ...payment(fresh), [`x${'y'.repeat(POISON_BYTES)}`]: 1 }),
+        'huge-event-id': JSON.stringify(payment(fresh)),
+      }[step.kind];
+      const eventIdHeader = step.kind === 'huge-event-id' ? 'z'.repeat(POISON_BYTES) : fresh;
+      const headers = {
+        'event-id': eventIdHeader,
+        'producer-session': session,
+        'partition-sequence': String(next),
+      };
       records.push(mskRecord({ offset, key: 'acct', value, headers }));
       next += 1;
       continue;
@@ -118,23 +171,28 @@ function expectedApplied(records: readonly MSKRecord[]): Map<string, number> {
       continue;
     }
     if (!event?.eventId || !event.amount) continue;
+    // The schema is strict, and the event-id header must name the body's event.
+    if (Object.keys(event).some((field) => !KNOWN_FIELDS.has(field))) continue;
+    if (header('event-id') !== event.eventId) continue;
     if (applied.has(event.eventId) || sequence <= before) continue;
     applied.set(event.eventId, record.offset);
   }
   return applied;
 }
 
+const KNOWN_FIELDS = new Set(Object.keys(payment('x')));
+
 const stable = (items: Record<string, unknown>[]) =>
   items.map(({ appliedAt: _a, recordedAt: _r, updatedAt: _u, ...rest }) => rest);
 
-describe('exactly once under redeliveries, failures and anomalies (property)', () => {
+describe('exactly once under redeliveries, poison records, failures and anomalies (property)', () => {
   let ledger: TestLedger;
   beforeAll(async () => {
     ledger = await startTestLedger();
   });
   afterAll(() => ledger.close());
 
-  it('never applies an event twice, never loses a record, and dead-letters each anomaly', async () => {
+  it('never applies an event twice, never parks a record, and dead-letters each anomaly with letters the ledger holds', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(stepArbitrary, { minLength: 1, maxLength: 40 }),
@@ -157,16 +215,18 @@ describe('exactly once under redeliveries, failures and anomalies (property)', (
           const tableName = `ledger-${randomUUID()}`;
           await ensureLedgerTable(ledger.client, tableName);
           const sink = new MemoryDeadLetterSink();
-          const consume = createConsumeHandler({
-            ledger: new DynamoDbLedger(ledger.client, tableName),
-            deadLetters: sink,
-            ...quietObservability(),
-          });
+          const throttled = new ThrottledLedger(new DynamoDbLedger(ledger.client, tableName));
+          const dependencies = { ledger: throttled, deadLetters: sink, ...quietObservability() };
           let position = 0;
           for (let round = 0; position < records.length; round += 1) {
             if (round > deliveries.length + records.length * 2)
               throw new Error('the mapping made no progress');
-            const delivery = deliveries[round] ?? { size: 10, rewind: 0, fault: 'none' };
+            const delivery: Delivery = deliveries[round] ?? {
+              size: 10,
+              rewind: 0,
+              fault: 'none',
+              patient: true,
+            };
             position = Math.max(0, position - delivery.rewind);
             const batch = records.slice(position, position + delivery.size);
             sink.failing = delivery.fault === 'dead-letters-down';
@@ -174,7 +234,10 @@ describe('exactly once under redeliveries, failures and anomalies (property)', (
               ledger.store.failTransactions({ when: 'before', times: 1 });
             if (delivery.fault === 'ledger-fails-after')
               ledger.store.failTransactions({ when: 'after', times: 1 });
-            const response = await consume(mskEvent(batch), lambdaContext());
+            throttled.throttles = delivery.fault === 'throttled' ? 2 : 0;
+            const response = await consumeBatch(mskEvent(batch), dependencies, {
+              getRemainingTimeInMillis: () => (delivery.patient ? 60_000 : 0),
+            });
             ledger.store.failTransactions({ when: 'before', times: 0 });
             sink.failing = false;
             const failedAt = response.batchItemFailures[0]?.itemIdentifier.offset;
@@ -201,6 +264,17 @@ describe('exactly once under redeliveries, failures and anomalies (property)', (
           expect(letters).toEqual(
             new Set(referenceSink.letters.map((l) => `${l.record.offset} ${l.anomaly.reason}`)),
           );
+          // Letters tell what the ledger holds: one reason per id, each recorded, none left unsent (parked).
+          const reasonOf = new Map<string, string>();
+          for (const letter of sink.letters) {
+            const id = String(toDeadLetterRecord(letter).headers?.[DeadLetterHeader.id]);
+            expect(reasonOf.get(id) ?? letter.anomaly.reason).toBe(letter.anomaly.reason);
+            reasonOf.set(id, letter.anomaly.reason);
+            expect(Buffer.byteLength(letter.anomaly.detail)).toBeLessThanOrEqual(MAX_DETAIL_BYTES);
+          }
+          const deadLetters = itemsOfKind(items, 'dead-letter');
+          expect(new Set(deadLetters.map((item) => `${item.offset} ${item.reason}`))).toEqual(letters);
+          expect(deadLetters.filter((item) => item.letter !== 'sent')).toEqual([]);
         },
       ),
       { numRuns: 40 },

@@ -2,7 +2,7 @@ import type { MSKRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ConsumeResponse, consumeBatch, createConsumeHandler } from '../../../functions/consume/consume';
 import { DeadLetterHeader, toDeadLetterRecord } from '../../../functions/consume/dead-letters';
-import { LedgerUnavailableError } from '../../../functions/ledger/errors';
+import { LedgerRejectedError, LedgerUnavailableError } from '../../../functions/ledger/errors';
 import { DynamoDbLedger, type Ledger, type LedgerCommit } from '../../../functions/ledger/ledger';
 import { recordBytes } from '../../../functions/shared/producer-session';
 import {
@@ -131,6 +131,40 @@ describe('poison records and ledger failures: nothing parked, letters that tell 
     });
     expect(record.value.length).toBeLessThanOrEqual(KIB);
     expect(record.value.toString()).toMatch(/^v+.*clipped/);
+  });
+
+  it('dead-letters a record the ledger refuses for good as REJECTED, once, and applies the records around it', async () => {
+    let refusals = 0;
+    const refusing = new InterposedLedger(
+      new DynamoDbLedger(ledger.client, ledger.tableName),
+      async (commit) => {
+        // Like DynamoDB's ValidationException for a whole request: it does not say which item.
+        if (commit.applied.some((entry) => entry.eventId === 'ev-0-4')) {
+          refusals += 1;
+          throw new LedgerRejectedError(
+            'ValidationException: Item size has exceeded the maximum allowed size',
+            undefined,
+          );
+        }
+      },
+    );
+
+    const response = await handler(refusing)(
+      mskEvent([0, 1, 2, 3, 4, 5, 6].map((o) => valid(o))),
+      lambdaContext(),
+    );
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(refusals).toBe(2); // the whole step, then the record alone; never retried as it was
+    expect(letterSummary(sink)).toEqual(['payments-0@4 REJECTED']);
+    expect(sink.letters[0]?.anomaly.detail).toMatch(
+      /refused to store this record for good \(ValidationException/,
+    );
+    const items = await ledger.dump();
+    expect(itemsOfKind(items, 'applied').map((item) => Number(item.offset))).toEqual([0, 1, 2, 3, 5, 6]);
+    expect(itemsOfKind(items, 'dead-letter').map((item) => [item.offset, item.reason])).toEqual([
+      [4, 'REJECTED'],
+    ]);
   });
 
   it('handles offsets the mapping skipped when they are delivered again, instead of counting them as redelivered', async () => {

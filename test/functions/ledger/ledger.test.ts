@@ -1,5 +1,10 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LedgerConflictError } from '../../../functions/ledger/errors';
+import {
+  LedgerConflictError,
+  LedgerRejectedError,
+  LedgerUnavailableError,
+} from '../../../functions/ledger/errors';
 import { readEventStatus } from '../../../functions/ledger/event-status';
 import { DynamoDbLedger, type LedgerCommit } from '../../../functions/ledger/ledger';
 import { payment, startTestLedger, type TestLedger } from '../consume/support';
@@ -134,5 +139,70 @@ describe('DynamoDbLedger on the embedded store', () => {
     const known = await ledger.loadPartition(ref, [...ids, 'r-1'], ['session-a']);
     expect(known.applied.size).toBe(1);
     expect(known.lastOffset).toBe(14);
+  });
+});
+
+/**
+ * How a failed TransactWriteItems is classified, one AWS behaviour per case. DynamoDB's answers are stubbed
+ * here (the embedded store cannot throttle or answer ValidationError reasons); the codes are those of the
+ * DynamoDB API reference (TransactWriteItems, CancellationReason).
+ */
+describe('DynamoDbLedger: a cancelled or refused step by cause', () => {
+  const cancelled = (...codes: string[]) =>
+    new TransactionCanceledException({
+      message: `Transaction cancelled [${codes.join(', ')}]`,
+      $metadata: {},
+      CancellationReasons: codes.map((Code) => ({ Code })),
+    });
+  const answering = (error: Error) =>
+    new DynamoDbLedger({ send: async () => Promise.reject(error) } as never, 'ledger');
+  // Actions in commit order: applied r-1 (offset 10), dead letter of offset 11, session, progress.
+  const commit = step({
+    lastOffset: 11,
+    sessions: [{ producerSession: 'session-a', expected: undefined, last: 1 }],
+    applied: [{ eventId: 'r-1', event: payment('r-1'), offset: 10, origin: origin(0), recordTimestamp: 1 }],
+    deadLetters: [
+      { eventId: 'r-2', offset: 11, reason: 'INVALID', detail: 'x', origin: origin(1), applied: false },
+    ],
+  });
+
+  it('names the refused record when a cancellation reason is ValidationError', async () => {
+    const error = await answering(cancelled('None', 'ValidationError', 'None', 'None'))
+      .commit(commit)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LedgerRejectedError);
+    expect((error as LedgerRejectedError).offsets).toEqual([11]);
+    expect((error as LedgerRejectedError).retriable).toBe(false);
+  });
+
+  it.each(['ThrottlingError', 'TransactionConflict', 'ProvisionedThroughputExceeded'])(
+    'takes %s as transient, to wait and retry',
+    async (code) => {
+      const error = await answering(cancelled('None', 'None', code, 'ConditionalCheckFailed'))
+        .commit(commit)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LedgerUnavailableError);
+    },
+  );
+
+  it('takes ConditionalCheckFailed alone as a conflict, to read again and re-plan', async () => {
+    const error = await answering(cancelled('ConditionalCheckFailed', 'None', 'None', 'None'))
+      .commit(commit)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LedgerConflictError);
+    expect((error as LedgerConflictError).conflicts).toEqual([
+      'event r-1 is already applied (ConditionalCheckFailed)',
+    ]);
+  });
+
+  it('takes a ValidationException as permanent without naming a record', async () => {
+    const refused = Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+      name: 'ValidationException',
+    });
+    const error = await answering(refused)
+      .commit(commit)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LedgerRejectedError);
+    expect((error as LedgerRejectedError).offsets).toBeUndefined();
   });
 });

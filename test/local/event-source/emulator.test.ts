@@ -186,6 +186,25 @@ describe('event-source emulator', () => {
     ]);
   });
 
+  it('with infinite retries (-1, as the stack) keeps retrying an outage and parks nothing', async () => {
+    // Prepare: offset 2 of partition 0 fails on its first 6 deliveries (an outage longer than 3 retries).
+    const topic = await topicWithRecords(6);
+    const { handler, deliveries, attempts } = recordingHandler(
+      (p, o, attempt) => p === 0 && o === 2 && attempt <= 6,
+    );
+
+    // Act
+    const source = await start(topic, handler, {
+      retry: { maxRetries: -1, initialBackoffMs: 5, maxBackoffMs: 20 },
+    });
+    await until(async () => (await lagOf(topic)) === 0n, 'the topic fully committed');
+
+    // Assess: delivered until it succeeded; nothing went to the on-failure destination.
+    expect(attempts.get('0@2')).toBe(7);
+    expect(source.stats.recordsSentToDestination).toBe(0);
+    expect(new Set(deliveries.map((d) => `${d.partition}@${d.offset}`)).size).toBe(18);
+  });
+
   it('sends records that keep failing to the on-failure destination after the retries, then moves on', async () => {
     // Prepare: offset 2 of partition 0 always fails.
     const topic = await topicWithRecords(6);
