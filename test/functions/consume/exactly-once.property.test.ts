@@ -6,9 +6,10 @@ import { MAX_DETAIL_BYTES } from '../../../functions/consume/anomaly';
 import { consumeBatch, createConsumeHandler } from '../../../functions/consume/consume';
 import { DeadLetterHeader, toDeadLetterRecord } from '../../../functions/consume/dead-letters';
 import { LedgerUnavailableError } from '../../../functions/ledger/errors';
-import { DynamoDbLedger, type Ledger, type LedgerCommit } from '../../../functions/ledger/ledger';
+import { DynamoDbLedger } from '../../../functions/ledger/ledger';
 import { ensureLedgerTable } from '../../../local/ledger-store';
 import {
+  InterposedLedger,
   itemsOfKind,
   lambdaContext,
   MemoryDeadLetterSink,
@@ -85,21 +86,6 @@ const deliveryArbitrary: fc.Arbitrary<Delivery> = fc.record({
   ),
   patient: fc.boolean(),
 });
-
-/** The real ledger, throttled for its next `throttles` commits (the embedded store cannot throttle). */
-class ThrottledLedger implements Ledger {
-  throttles = 0;
-  constructor(private readonly inner: Ledger) {}
-  loadPartition: Ledger['loadPartition'] = (...args) => this.inner.loadPartition(...args);
-  markLettersSent: Ledger['markLettersSent'] = (...args) => this.inner.markLettersSent(...args);
-  async commit(commit: LedgerCommit): Promise<void> {
-    if (this.throttles > 0) {
-      this.throttles -= 1;
-      throw new LedgerUnavailableError('ThrottlingError (test)');
-    }
-    await this.inner.commit(commit);
-  }
-}
 
 function partitionLog(steps: readonly Step[]): MSKRecord[] {
   const records: MSKRecord[] = [];
@@ -215,7 +201,13 @@ describe('exactly once under redeliveries, poison records, failures and anomalie
           const tableName = `ledger-${randomUUID()}`;
           await ensureLedgerTable(ledger.client, tableName);
           const sink = new MemoryDeadLetterSink();
-          const throttled = new ThrottledLedger(new DynamoDbLedger(ledger.client, tableName));
+          // The embedded store cannot throttle: the next `throttles` commits are refused as DynamoDB would.
+          let throttles = 0;
+          const throttled = new InterposedLedger(new DynamoDbLedger(ledger.client, tableName), async () => {
+            if (throttles === 0) return;
+            throttles -= 1;
+            throw new LedgerUnavailableError('ThrottlingError (test)');
+          });
           const dependencies = { ledger: throttled, deadLetters: sink, ...quietObservability() };
           let position = 0;
           for (let round = 0; position < records.length; round += 1) {
@@ -234,7 +226,7 @@ describe('exactly once under redeliveries, poison records, failures and anomalie
               ledger.store.failTransactions({ when: 'before', times: 1 });
             if (delivery.fault === 'ledger-fails-after')
               ledger.store.failTransactions({ when: 'after', times: 1 });
-            throttled.throttles = delivery.fault === 'throttled' ? 2 : 0;
+            throttles = delivery.fault === 'throttled' ? 2 : 0;
             const response = await consumeBatch(mskEvent(batch), dependencies, {
               getRemainingTimeInMillis: () => (delivery.patient ? 60_000 : 0),
             });

@@ -3,9 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ConsumeResponse, consumeBatch, createConsumeHandler } from '../../../functions/consume/consume';
 import { DeadLetterHeader, toDeadLetterRecord } from '../../../functions/consume/dead-letters';
 import { LedgerRejectedError, LedgerUnavailableError } from '../../../functions/ledger/errors';
-import { DynamoDbLedger, type Ledger, type LedgerCommit } from '../../../functions/ledger/ledger';
+import { DynamoDbLedger, type Ledger } from '../../../functions/ledger/ledger';
 import { recordBytes } from '../../../functions/shared/producer-session';
 import {
+  InterposedLedger,
   itemsOfKind,
   lambdaContext,
   MemoryDeadLetterSink,
@@ -32,22 +33,6 @@ const valid = (offset: number, sequence = offset, partition = 0): MSKRecord =>
 
 const letterSummary = (sink: MemoryDeadLetterSink) =>
   sink.letters.map((l) => `${l.record.topic}-${l.record.partition}@${l.record.offset} ${l.anomaly.reason}`);
-
-/** The real ledger with a hook that runs before a chosen commit (another writer getting in between). */
-class InterposedLedger implements Ledger {
-  constructor(
-    private readonly inner: Ledger,
-    private readonly before: (commit: LedgerCommit, count: number) => Promise<void>,
-  ) {}
-  private commits = 0;
-  loadPartition: Ledger['loadPartition'] = (...args) => this.inner.loadPartition(...args);
-  markLettersSent: Ledger['markLettersSent'] = (...args) => this.inner.markLettersSent(...args);
-  async commit(commit: LedgerCommit): Promise<void> {
-    this.commits += 1;
-    await this.before(commit, this.commits);
-    await this.inner.commit(commit);
-  }
-}
 
 describe('poison records and ledger failures: nothing parked, letters that tell the truth', () => {
   let ledger: TestLedger;

@@ -6,6 +6,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, MSKEvent, MSKRecord } from 'aws-lambda';
 import type { DeadLetter, DeadLetterSink } from '../../../functions/consume/dead-letters';
 import { createLedgerClient } from '../../../functions/ledger/client';
+import type { Ledger, LedgerCommit } from '../../../functions/ledger/ledger';
 import type { PaymentEvent } from '../../../functions/shared/payment-event';
 import { RecordHeader } from '../../../functions/shared/record-headers';
 import { ensureLedgerTable, type LedgerStore, startLedgerStore } from '../../../local/ledger-store';
@@ -179,4 +180,23 @@ export function itemsOfKind(
   kind: string,
 ): Record<string, unknown>[] {
   return items.filter((item) => item.kind === kind);
+}
+
+/**
+ * The real ledger with a hook that runs before each commit: another writer getting in between, or a failure
+ * the embedded store cannot produce (throttling, a refusal) thrown from the hook.
+ */
+export class InterposedLedger implements Ledger {
+  constructor(
+    private readonly inner: Ledger,
+    private readonly before: (commit: LedgerCommit, count: number) => Promise<void>,
+  ) {}
+  private commits = 0;
+  loadPartition: Ledger['loadPartition'] = (...args) => this.inner.loadPartition(...args);
+  markLettersSent: Ledger['markLettersSent'] = (...args) => this.inner.markLettersSent(...args);
+  async commit(commit: LedgerCommit): Promise<void> {
+    this.commits += 1;
+    await this.before(commit, this.commits);
+    await this.inner.commit(commit);
+  }
 }
