@@ -67,14 +67,14 @@ export function readRecord(source: SourceRecord): ReadRecord {
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 3)
-      .map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`)
+      .map((issue) => `${clip(issue.path.join('.') || 'value')}: ${clip(issue.message, 256)}`)
       .join('; ');
     return rejected('INVALID', `the value is not a valid payment event (${issues})`, bodyEventId);
   }
   if (parsed.data.eventId !== headerEventId) {
     return rejected(
       'INVALID',
-      `the ${RecordHeader.eventId} header "${headerEventId}" differs from the event's eventId "${parsed.data.eventId}"; both must name the same event`,
+      `the ${RecordHeader.eventId} header "${clip(headerEventId ?? '')}" differs from the event's eventId "${parsed.data.eventId}"; both must name the same event`,
       bodyEventId,
     );
   }
@@ -104,6 +104,7 @@ function headerText(record: SourceRecord, name: string): string | undefined {
   return undefined;
 }
 
-function clip(text: string): string {
-  return text.length > 64 ? `${text.slice(0, 61)}...` : text;
+/** Record content quoted in a detail: short enough that the sentence around it survives the 1 KiB bound. */
+function clip(text: string, max = 64): string {
+  return text.length > max ? `${text.slice(0, max)}… [clipped: ${text.length} characters]` : text;
 }
