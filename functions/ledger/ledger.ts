@@ -108,10 +108,11 @@ export interface LedgerCommit {
 
 /** DynamoDB's limit on actions in one TransactWriteItems call (DynamoDB API reference, TransactWriteItems). */
 export const MAX_COMMIT_ITEMS = 100;
-/** DynamoDB's limit on the aggregate size of one transaction's items (4 MB), with room for the estimate. */
+/**
+ * DynamoDB's limit on the aggregate size of one transaction's items (4 MB), with room for the estimate. A
+ * single item over DynamoDB's 400 KB cannot be split: DynamoDB refuses it, and that record is dead-lettered.
+ */
 export const MAX_COMMIT_BYTES = 3_500_000;
-/** DynamoDB's item size limit (400 KB, attribute names included), with room for the estimate. */
-export const MAX_ITEM_BYTES = 380_000;
 /** DynamoDB's limit on keys in one BatchGetItem call. */
 const MAX_BATCH_GET_KEYS = 100;
 const MAX_UNPROCESSED_ROUNDS = 8;
