@@ -101,6 +101,33 @@ describe('dead letters on a real Kafka topic', () => {
     }
   });
 
+  it('dead-letters a record larger than the topic takes as its coordinates, size and a clipped preview', async () => {
+    ledger = await startTestLedger();
+    const deadLetterTopic = await createFreshTopic(kafka.brokers, { prefix: 'dead-letters' });
+    const fn = coldStart(kafka, ledger, deadLetterTopic);
+    const size = 3 * 1024 * 1024; // over Kafka's and MSK's 1 MB message.max.bytes
+    try {
+      const huge = mskRecord({ offset: 7, key: 'acct-9', value: `{${'"x":1,'.repeat(size / 6)}` });
+      expect(await fn.consume(mskEvent([huge]))).toEqual({ batchItemFailures: [] });
+
+      const [letter, ...others] = await readTopic(kafka.brokers, deadLetterTopic);
+      expect(others).toEqual([]);
+      expect(letter?.headers).toMatchObject({
+        [DeadLetterHeader.id]: 'payments-0@7/MALFORMED',
+        [DeadLetterHeader.sourceOffset]: '7',
+        [DeadLetterHeader.sourceValueBytes]: String(Buffer.from(huge.value, 'base64').length),
+      });
+      expect(Buffer.byteLength(letter?.value ?? '')).toBeLessThanOrEqual(1024);
+      expect(letter?.value).toMatch(/clipped/);
+      expect(itemsOfKind(await ledger.dump(), 'dead-letter').map((item) => item.reason)).toEqual([
+        'MALFORMED',
+      ]);
+    } finally {
+      await fn.close();
+      await ledger.close();
+    }
+  });
+
   it('reports the first anomaly of a partition as failed while the topic is missing, then recovers exactly once', async () => {
     ledger = await startTestLedger();
     const deadLetterTopic = freshTopicName('dead-letters'); // not created yet; auto-creation is off
