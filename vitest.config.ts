@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Tests that need Apache Kafka (Java) run with `npm run test:kafka` (vitest.kafka.config.ts).
+    exclude: [...configDefaults.exclude, 'test/reference/**'],
     // Integration tests start real brokers and stores on loopback; CDK synthesis bundles with esbuild.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -217,7 +217,14 @@ export async function startEventSource(options: EventSourceOptions): Promise<Eve
     assembler.hold(partition, holdUntil);
     nextOffset.set(partition, offset);
     resumeAt.set(partition, offset);
-    consumer.seek({ topic, partition, offset: offset.toString() });
+    try {
+      consumer.seek({ topic, partition, offset: offset.toString() });
+    } catch (error) {
+      // kafkajs refuses a seek while its consumer rejoins the group (after a coordinator or broker
+      // failure). Nothing is lost: it then resumes from the last commit, at or before `offset`, and
+      // resumeAt skips what was settled before it.
+      log(`could not seek ${partitionKey(topic, partition)} to ${offset}: ${String(error)}`, 'warn');
+    }
     spaceFreed.fire();
   }
 

@@ -185,12 +185,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     await admin.connect();
     cleanup.push(() => admin.disconnect());
     const topics = kafkaTopicAdmin(admin);
+    // Durable like the stack's topics on MSK: 3 replicas, or one per broker of a smaller cluster.
+    const replicas = Math.min(3, (await admin.describeCluster()).brokers.length);
     for (const [topic, partitions] of [
       [paymentsTopic, options.partitions ?? 3],
       [deadLetterTopic, 1],
     ] as const) {
       const existing = await topics.partitionCount(topic);
-      if (existing === undefined) await topics.createTopic(topic, partitions, 1);
+      if (existing === undefined) await topics.createTopic(topic, partitions, replicas);
       else if (existing !== partitions)
         log(`topic ${topic} exists with ${existing} partitions; keeping it`, 'warn');
     }
@@ -218,7 +220,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     let onFailure: OnFailureDestination;
     if (options.onFailure === 'topic') {
       const topic = `${paymentsTopic}-on-failure`;
-      if ((await topics.partitionCount(topic)) === undefined) await topics.createTopic(topic, 1, 1);
+      if ((await topics.partitionCount(topic)) === undefined) await topics.createTopic(topic, 1, replicas);
       onFailure = topicDestination(kafka, topic);
     } else {
       onFailure = fileDestination(join(dataDir, 'on-failure.jsonl'));

@@ -67,7 +67,10 @@ function quietKafka(brokers: readonly string[]): Kafka {
   return new Kafka({ clientId: 'test-helper', brokers: [...brokers], logLevel: logLevel.NOTHING });
 }
 
-/** Creates a topic with a unique name and waits until its leaders are known. */
+/**
+ * Creates a topic with a unique name and waits until every broker knows its leaders. On a multi-broker
+ * Kafka, topics are replicated like MSK's (3 replicas, or one per broker when fewer).
+ */
 export async function createFreshTopic(
   brokers: readonly string[],
   options: { partitions?: number; prefix?: string } = {},
@@ -76,15 +79,39 @@ export async function createFreshTopic(
   const admin = quietKafka(brokers).admin();
   await admin.connect();
   try {
+    const { brokers: members } = await admin.describeCluster();
     const created = await admin.createTopics({
-      topics: [{ topic, numPartitions: options.partitions ?? 1, replicationFactor: 1 }],
-      waitForLeaders: true,
+      topics: [
+        { topic, numPartitions: options.partitions ?? 1, replicationFactor: Math.min(3, members.length) },
+      ],
+      // kafkajs's own wait fails when the broker it asks has not heard of the topic yet.
+      waitForLeaders: false,
     });
     if (!created) throw new Error(`topic ${topic} was not created`);
   } finally {
     await admin.disconnect();
   }
+  await topicKnownEverywhere(brokers, topic);
   return topic;
+}
+
+/**
+ * Waits until each of `brokers` answers Metadata with a leader for every partition of `topic`. Kafka
+ * spreads a new topic to its brokers' metadata caches asynchronously, so a client asking another broker
+ * right after CreateTopics can still be told UNKNOWN_TOPIC_OR_PARTITION.
+ */
+export async function topicKnownEverywhere(brokers: readonly string[], topic: string): Promise<void> {
+  await Promise.all(
+    brokers.map((address) =>
+      withRawBroker(address, (broker) =>
+        waitUntil(`broker ${address} to know the leaders of ${topic}`, async () => {
+          const { topicMetadata } = await broker.metadata([topic]).catch(() => ({ topicMetadata: [] }));
+          const partitions = topicMetadata.find((metadata) => metadata.topic === topic)?.partitionMetadata;
+          return partitions !== undefined && partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+        }),
+      ),
+    ),
+  );
 }
 
 export interface StoredRecord {
@@ -234,10 +261,13 @@ export interface ForgedBatch {
   readonly value: string;
 }
 
-/** The part of kafkajs's internal Broker class used to send one hand-made Produce request. */
+/** The part of kafkajs's internal Broker class used to send hand-made requests to one broker. */
 interface RawBroker {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
+  metadata(topics: string[]): Promise<{
+    topicMetadata: { topic: string; partitionMetadata: { partitionId: number; leader: number }[] }[];
+  }>;
   produce(request: {
     producerId: string;
     producerEpoch: number;
@@ -250,13 +280,11 @@ interface RawBroker {
 }
 
 /**
- * Appends one record batch (first sequence 0) under a chosen producer id and epoch, with acks = all. Kafka
- * clients only write under the id InitProducerId gave them, so this goes through kafkajs's internal Broker
- * class (kafkajs ships its sources); it is how a test makes the broker answer a live producer with 45 (its
- * sequence no longer follows) or 47 (a newer epoch of its producer id was seen).
+ * Runs `use` with a connection to exactly the broker at `address` (a kafkajs client would route requests
+ * to whichever broker it picks), through kafkajs's internal Broker class (kafkajs ships its sources).
  */
-export async function appendForgedBatch(brokers: readonly string[], batch: ForgedBatch): Promise<void> {
-  const [host = '127.0.0.1', port = '9092'] = (brokers[0] ?? '').split(':');
+async function withRawBroker<T>(address: string, use: (broker: RawBroker) => Promise<T>): Promise<T> {
+  const [host = '127.0.0.1', port = '9092'] = address.split(':');
   const internal = createRequire(import.meta.url);
   const Broker = internal('kafkajs/src/broker') as new (options: object) => RawBroker;
   const ConnectionPool = internal('kafkajs/src/network/connectionPool') as new (options: object) => object;
@@ -273,12 +301,27 @@ export async function appendForgedBatch(brokers: readonly string[], batch: Forge
     socketFactory: socketFactory(),
     requestTimeout: 5_000,
     connectionTimeout: 3_000,
-    clientId: 'forged-batch',
+    clientId: 'test-raw-broker',
   });
   const broker = new Broker({ connectionPool, logger, allowAutoTopicCreation: false });
   await broker.connect();
   try {
-    await broker.produce({
+    return await use(broker);
+  } finally {
+    await broker.disconnect();
+  }
+}
+
+/**
+ * Appends one record batch (first sequence 0) under a chosen producer id and epoch, with acks = all, at
+ * the leader of the partition. Kafka clients only write under the id InitProducerId gave them; this is how
+ * a test makes the broker answer a live producer with 45 (its sequence no longer follows) or 47 (a newer
+ * epoch of its producer id was seen).
+ */
+export async function appendForgedBatch(brokers: readonly string[], batch: ForgedBatch): Promise<void> {
+  const leader = await leaderAddress(brokers, batch.topic, batch.partition);
+  await withRawBroker(leader, (broker) =>
+    broker.produce({
       producerId: String(batch.producerId),
       producerEpoch: batch.producerEpoch,
       acks: -1,
@@ -294,9 +337,29 @@ export async function appendForgedBatch(brokers: readonly string[], batch: Forge
           ],
         },
       ],
-    });
+    }),
+  );
+}
+
+/** `host:port` of the leader of one partition, from Metadata. */
+export async function leaderAddress(
+  brokers: readonly string[],
+  topic: string,
+  partition: number,
+): Promise<string> {
+  const admin = quietKafka(brokers).admin();
+  await admin.connect();
+  try {
+    const [{ brokers: members }, { topics }] = await Promise.all([
+      admin.describeCluster(),
+      admin.fetchTopicMetadata({ topics: [topic] }),
+    ]);
+    const leader = topics[0]?.partitions.find((p) => p.partitionId === partition)?.leader;
+    const member = members.find((candidate) => candidate.nodeId === leader);
+    if (!member) throw new Error(`no leader known for ${topic}-${partition} (leader ${leader})`);
+    return `${member.host}:${member.port}`;
   } finally {
-    await broker.disconnect();
+    await admin.disconnect();
   }
 }
 

@@ -13,6 +13,7 @@ import {
   readTopic,
   startTestKafka,
   type TestKafka,
+  topicKnownEverywhere,
 } from '../../helpers/kafka';
 import {
   itemsOfKind,
@@ -144,9 +145,10 @@ describe('dead letters on a real Kafka topic', () => {
       await admin.connect();
       await admin.createTopics({
         topics: [{ topic: deadLetterTopic, numPartitions: 1 }],
-        waitForLeaders: true,
+        waitForLeaders: false,
       });
       await admin.disconnect();
+      await topicKnownEverywhere(kafka.brokers, deadLetterTopic);
 
       const retry = {
         ...anomalies,

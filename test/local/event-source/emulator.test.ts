@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import type { MSKEvent } from 'aws-lambda';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, silentLogger, startBroker } from '../../../local/broker';
 import {
   consumerLag,
   type EventSource,
@@ -14,18 +13,19 @@ import {
   startEventSource,
   topicDestination,
 } from '../../../local/event-source';
+import { startTestKafka, type TestKafka, topicKnownEverywhere } from '../../helpers/kafka';
 
-let broker: RunningBroker;
+let broker: TestKafka;
 let kafka: Kafka;
 let admin: Admin;
 let folder: string;
 const running: EventSource[] = [];
 
 beforeAll(async () => {
-  broker = await startBroker({ port: 0, logger: silentLogger });
+  broker = await startTestKafka();
   kafka = new Kafka({
     clientId: 'event-source-test',
-    brokers: [broker.bootstrap],
+    brokers: [...broker.brokers],
     logLevel: logLevel.NOTHING,
   });
   admin = kafka.admin();
@@ -46,7 +46,8 @@ afterAll(async () => {
 /** A fresh 3-partition topic with `perPartition` records in each partition, values "p<partition>-<index>". */
 async function topicWithRecords(perPartition: number): Promise<string> {
   const topic = `payments-${randomUUID()}`;
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: false });
+  await topicKnownEverywhere(broker.brokers, topic);
   const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
   await producer.connect();
   for (let partition = 0; partition < 3; partition++) {
@@ -106,7 +107,7 @@ async function start(
 ): Promise<EventSource> {
   const source = await startEventSource({
     kafka,
-    bootstrapServers: [broker.bootstrap],
+    bootstrapServers: broker.brokers,
     topic,
     groupId: `group-${topic}`,
     fn: { name: 'consume-test', handler },
@@ -154,7 +155,7 @@ describe('event-source emulator', () => {
     }
     for (const event of events) {
       expect(event.eventSource).toBe('aws:kafka');
-      expect(event.bootstrapServers).toBe(broker.bootstrap);
+      expect(event.bootstrapServers).toBe(broker.brokers.join(','));
       const records = Object.entries(event.records);
       expect(records.flatMap(([, list]) => list).length).toBeLessThanOrEqual(10);
       for (const [key, list] of records)
@@ -237,7 +238,8 @@ describe('event-source emulator', () => {
     // Prepare: every record of partition 2 fails; retries off so the first failure is final.
     const topic = await topicWithRecords(2);
     const destination = `${topic}-on-failure`;
-    await admin.createTopics({ topics: [{ topic: destination, numPartitions: 1 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic: destination, numPartitions: 1 }], waitForLeaders: false });
+    await topicKnownEverywhere(broker.brokers, destination);
     const { handler } = recordingHandler((p) => p === 2);
 
     // Act

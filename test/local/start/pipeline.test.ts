@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPipeline, type LocalPipelineOptions, startLocalPipeline } from '../../../local/pipeline';
+import { freshTopicName } from '../../helpers/kafka';
 
 let dataDir: string;
 let pipeline: LocalPipeline | undefined;
@@ -63,13 +64,22 @@ const portOf = (address: string) => Number(address.split(':').at(-1));
 
 describe('the local pipeline', () => {
   it('applies each event once, rejects a bad request, and keeps its data across a restart', async () => {
-    // Prepare
+    // Prepare: the local broker, or the Kafka named by KAFKA_BROKERS with topics of this run's own.
+    const external = process.env.KAFKA_BROKERS?.trim();
+    const paymentsTopic = external ? freshTopicName('payments') : 'payments';
     const options: LocalPipelineOptions = {
       dataDir,
       httpPort: 0,
       brokerPort: 0,
       ledgerPort: 0,
       batchingWindowMs: 50,
+      ...(external
+        ? {
+            kafkaBrokers: external.split(','),
+            paymentsTopic,
+            deadLetterTopic: `${paymentsTopic}-dead-letter`,
+          }
+        : {}),
     };
     pipeline = await startLocalPipeline(options);
     const base = pipeline.httpUrl;
@@ -108,7 +118,7 @@ describe('the local pipeline', () => {
     const applied = await statusOf(base, 'pay-1');
     expect(applied.code).toBe(200);
     expect(applied.body.status).toBe('applied');
-    expect(applied.body.appliedAt?.topic).toBe('payments');
+    expect(applied.body.appliedAt?.topic).toBe(paymentsTopic);
     expect(applied.body.deadLetters).toHaveLength(2);
     for (const id of ['pay-2', 'pay-3']) expect((await statusOf(base, id)).body.status).toBe('applied');
     expect((await statusOf(base, 'pay-bad')).code).toBe(404);

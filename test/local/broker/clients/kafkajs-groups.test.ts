@@ -4,6 +4,7 @@ import {
   freshTopicName as freshName,
   startTestKafka,
   type TestKafka,
+  topicKnownEverywhere,
   waitUntil as waitFor,
 } from '../../../helpers/kafka';
 
@@ -27,7 +28,8 @@ describe('kafkajs consumer groups against the broker', () => {
   it('splits partitions between two members, then gives all to the one left', async () => {
     const topic = freshName('split');
     const groupId = freshName('group');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 4 }] });
+    await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: false });
+    await topicKnownEverywhere(cluster.brokers, topic);
 
     const assigned = new Map<string, number[]>();
     const startMember = async (name: string): Promise<Consumer> => {
@@ -77,7 +79,8 @@ describe('kafkajs consumer groups against the broker', () => {
   it('keeps committed offsets: a new member of the group resumes after what was consumed', async () => {
     const topic = freshName('resume');
     const groupId = freshName('group');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: false });
+    await topicKnownEverywhere(cluster.brokers, topic);
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     await producer.send({

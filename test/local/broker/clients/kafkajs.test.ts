@@ -5,6 +5,7 @@ import {
   freshTopicName as freshName,
   startTestKafka,
   type TestKafka,
+  topicKnownEverywhere,
   waitUntil as waitFor,
 } from '../../../helpers/kafka';
 
@@ -27,7 +28,8 @@ describe('kafkajs against the broker', () => {
 
   it('stores what an idempotent producer sends and a consumer group reads it back in order', async () => {
     const topic = freshName('idempotent');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }] });
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: false });
+    await topicKnownEverywhere(cluster.brokers, topic);
     const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
     await producer.connect();
     const sent = Array.from({ length: 300 }, (_, i) => ({ key: `account-${i % 7}`, value: `payment-${i}` }));
