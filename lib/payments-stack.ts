@@ -3,6 +3,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { acknowledgeCfnLintFindings } from './cfn-lint';
 import { type ClusterType, PaymentsCluster } from './cluster';
 import { PaymentsConsumer } from './consumer';
 import { IngestApi, type IngestAuthorization } from './ingest-api';
@@ -26,7 +27,7 @@ export interface PaymentsStackProps extends StackProps {
    * @default - a new VPC
    */
   readonly vpcId?: string;
-  /** @default true */
+  /** Create the SQS, MSK API and DynamoDB endpoints (see PaymentsNetworkProps.createEndpoints). @default true */
   readonly createVpcEndpoints?: boolean;
 
   /** @default 'provisioned' */
@@ -49,7 +50,7 @@ export interface PaymentsStackProps extends StackProps {
 
   /** @default 'iam' */
   readonly ingestAuthorization?: IngestAuthorization;
-  /** @default 20 */
+  /** @default - none: the account's unreserved concurrency (see IngestApiProps.reservedConcurrency) */
   readonly ingestReservedConcurrency?: number;
 
   /** @default 'payments-ledger' */
@@ -186,6 +187,7 @@ export class PaymentsStack extends Stack {
     new CfnOutput(this, 'ClusterArn', { value: this.cluster.clusterArn });
     new CfnOutput(this, 'LedgerTableName', { value: this.ledger.table.tableName });
     new CfnOutput(this, 'OnFailureQueueUrl', { value: this.consumer.onFailureQueue.queueUrl });
+    acknowledgeCfnLintFindings(this);
   }
 
   /**

@@ -83,6 +83,25 @@ describe.each(VARIANTS)('PaymentsStack $name', ({ props, functionEntries }) => {
     expect(found.filter((acknowledgment) => acknowledgment.path === stack.node.path)).toEqual([]);
   });
 
+  it('tells cfn-lint to skip a rule only on named resources, each rule with its reason', () => {
+    const resources = Object.values(template.toJSON().Resources as Record<string, { Metadata?: object }>);
+    const acknowledged = resources.flatMap((resource) => {
+      const metadata = (resource.Metadata as Record<string, unknown> | undefined)?.['cfn-lint'] as
+        | { config: { ignore_checks: string[] }; ignore_reasons: Record<string, string> }
+        | undefined;
+      return metadata ? [metadata] : [];
+    });
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const { config, ignore_reasons } of acknowledged) {
+      expect(Object.keys(ignore_reasons).sort()).toEqual([...config.ignore_checks].sort());
+      for (const ruleId of config.ignore_checks) {
+        expect(ruleId).toMatch(/^[EWI]\d{4}$/);
+        expect(ignore_reasons[ruleId]?.length).toBeGreaterThan(60);
+      }
+    }
+    expect(template.toJSON().Metadata?.['cfn-lint']).toBeUndefined();
+  });
+
   it('synthesizes a template that matches the CloudFormation resource schemas', () => {
     const report = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8')) as {
       pluginReports: { pluginName: string; violations: { ruleName: string; description: string }[] }[];
