@@ -6,7 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PaymentsStack, PaymentsStackProps } from '../../lib/payments-stack';
-import { resourcesOfType, synthPaymentsStack } from './stack-fixture';
+import { resourcesOfType, synthPaymentsStack, TEST_ACCOUNT, TEST_REGION } from './stack-fixture';
 
 interface Variant {
   readonly name: string;
@@ -182,6 +182,17 @@ describe.each(VARIANTS)('PaymentsStack $name', ({ props, functionEntries }) => {
 });
 
 describe('PaymentsStack settings', () => {
+  it('lets the CLI look an existing VPC up: the first pass synthesizes and reports the lookup it needs', () => {
+    // GIVEN -c vpcId before the VPC has been looked up (nothing cached)
+    const { app } = synthPaymentsStack({
+      vpcId: 'vpc-0abc1234def567890',
+      env: { account: TEST_ACCOUNT, region: TEST_REGION },
+    });
+    // WHEN the app is synthesized, THEN it asks for the VPC instead of stopping on the placeholder's two zones
+    const missing = app.synth().manifest.missing ?? [];
+    expect(missing.map((entry) => entry.provider)).toContain('vpc-provider');
+  });
+
   it('refuses a vpc object and a vpcId together', () => {
     expect(() => synthPaymentsStack({ vpcId: 'vpc-0abc1234', vpc: {} as PaymentsStackProps['vpc'] })).toThrow(
       /vpcId cannot be combined with a vpc object/,
