@@ -1,9 +1,9 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, DependencyGroup } from 'constructs';
+import { executionRole } from './payments-function';
 import { StackSettingError } from './settings';
 
 /**
@@ -139,20 +139,12 @@ export class PaymentsNetwork extends Construct {
     const name = `com.amazonaws.${Stack.of(this).region}.dynamodb`;
     const logGroup = new logs.LogGroup(this, 'DynamoDbPrefixListLogs', { retention: logRetention });
     // Its own role, writing only to its own log group (the default role carries AWSLambdaBasicExecutionRole).
-    const role = new iam.Role(this, 'DynamoDbPrefixListRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Execution role of the DynamoDB prefix list lookup',
-      inlinePolicies: {
-        logs: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              resources: [logGroup.logGroupArn],
-            }),
-          ],
-        }),
-      },
-    });
+    const role = executionRole(
+      this,
+      'DynamoDbPrefixListRole',
+      'Execution role of the DynamoDB prefix list lookup',
+      logGroup,
+    );
     const lookup = new cr.AwsCustomResource(this, 'DynamoDbPrefixList', {
       resourceType: 'Custom::DynamoDbPrefixList',
       onUpdate: {

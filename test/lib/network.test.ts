@@ -56,18 +56,10 @@ describe('PaymentsNetwork (new VPC)', () => {
   });
 
   it('lets the functions reach only the brokers, the endpoints and DynamoDB: no address range', () => {
-    const functionGroupId = Stack.of(network).resolve(network.functionSecurityGroup.securityGroupId);
-    const egress = functionEgress(template, functionGroupId);
-    expect(egress).toHaveLength(3);
-    expect(egress).toEqual(
-      expect.arrayContaining([
-        { port: KAFKA_IAM_PORT, to: Stack.of(network).resolve(network.clusterSecurityGroup.securityGroupId) },
-        { port: 443, to: Stack.of(network).resolve(network.endpointSecurityGroup?.securityGroupId) },
-        {
-          port: 443,
-          to: { 'Fn::GetAtt': [expect.stringMatching(/DynamoDbPrefixList/), 'PrefixLists.0.PrefixListId'] },
-        },
-      ]),
+    expectFunctionEgress(
+      template,
+      network,
+      Stack.of(network).resolve(network.endpointSecurityGroup?.securityGroupId),
     );
   });
 
@@ -119,6 +111,28 @@ describe('PaymentsNetwork (new VPC)', () => {
   });
 });
 
+/**
+ * The functions group sends Kafka to the brokers, HTTPS to `awsApis` (the endpoints' group, or a VPC's CIDR) and
+ * HTTPS to DynamoDB's prefix list, and nothing else.
+ */
+function expectFunctionEgress(template: Template, network: PaymentsNetwork, awsApis: unknown): void {
+  const egress = functionEgress(
+    template,
+    Stack.of(network).resolve(network.functionSecurityGroup.securityGroupId),
+  );
+  expect(egress).toHaveLength(3);
+  expect(egress).toEqual(
+    expect.arrayContaining([
+      { port: KAFKA_IAM_PORT, to: Stack.of(network).resolve(network.clusterSecurityGroup.securityGroupId) },
+      { port: 443, to: awsApis },
+      {
+        port: 443,
+        to: { 'Fn::GetAtt': [expect.stringMatching(/DynamoDbPrefixList/), 'PrefixLists.0.PrefixListId'] },
+      },
+    ]),
+  );
+}
+
 /** The functions group's egress as port and destination (a group, a prefix list or a CIDR). */
 function functionEgress(template: Template, functionGroupId: unknown): { port: unknown; to: unknown }[] {
   const inline = Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroup'))
@@ -165,19 +179,7 @@ describe('PaymentsNetwork (existing VPC)', () => {
       'subnet-c',
     ]);
     // AND the functions reach the VPC's own endpoints (HTTPS inside its CIDR) and DynamoDB, never beyond the VPC
-    const functionGroupId = Stack.of(network).resolve(network.functionSecurityGroup.securityGroupId);
-    const egress = functionEgress(template, functionGroupId);
-    expect(egress).toHaveLength(3);
-    expect(egress).toEqual(
-      expect.arrayContaining([
-        { port: KAFKA_IAM_PORT, to: Stack.of(network).resolve(network.clusterSecurityGroup.securityGroupId) },
-        { port: 443, to: '10.20.0.0/16' },
-        {
-          port: 443,
-          to: { 'Fn::GetAtt': [expect.stringMatching(/DynamoDbPrefixList/), 'PrefixLists.0.PrefixListId'] },
-        },
-      ]),
-    );
+    expectFunctionEgress(template, network, '10.20.0.0/16');
   });
 });
 
