@@ -10,9 +10,26 @@ import { choiceSetting, integerSetting, patternSetting, StackSettingError } from
 export const CLUSTER_TYPES = ['provisioned', 'serverless'] as const;
 export type ClusterType = (typeof CLUSTER_TYPES)[number];
 
-/** `AWS::MSK::Topic` and the KRaft-era topic APIs it relies on need Kafka 3.6 or later (DESIGN.md section 5). */
-const MINIMUM_KAFKA_VERSION = { major: 3, minor: 6 };
-/** Payments need replication factor 3 with min.insync.replicas 2, so at least three brokers. */
+/**
+ * The Kafka versions MSK offers for new provisioned clusters that `AWS::MSK::Topic` supports (3.6.0 or later), as
+ * MSK spells them (Amazon MSK developer guide, "Supported Apache Kafka versions"; the `.kraft` variants run
+ * without ZooKeeper). MSK refuses any other string, so synth does too.
+ */
+export const KAFKA_VERSIONS = [
+  '3.6.0',
+  '3.7.x',
+  '3.7.x.kraft',
+  '3.8.x',
+  '3.8.x.kraft',
+  '3.9.x',
+  '3.9.x.kraft',
+  '4.0.x.kraft',
+  '4.1.x.kraft',
+] as const;
+/**
+ * Payments need replication factor 3 with min.insync.replicas 2, so at least three brokers. MSK Serverless
+ * always replicates three ways, and the topic resource's CreateTopics (kafkajs, v0-v3) has no "broker default".
+ */
 const REPLICATION_FACTOR = 3;
 const MIN_INSYNC_REPLICAS = 2;
 
@@ -75,8 +92,8 @@ export class PaymentsCluster extends Construct {
   /** `arn:<partition>:kafka:<region>:<account>:cluster/<clusterName>/<clusterUuid>` */
   readonly clusterArn: string;
   readonly clusterName: string;
-  /** Replication factor topics are created with: Kafka's default on MSK Serverless (-1), 3 otherwise. */
-  readonly topicReplicationFactor: number;
+  /** Replication factor topics are created with: 3, on provisioned clusters and on MSK Serverless alike. */
+  readonly topicReplicationFactor = REPLICATION_FACTOR;
 
   constructor(scope: Construct, id: string, props: PaymentsClusterProps) {
     super(scope, id);
@@ -86,8 +103,6 @@ export class PaymentsCluster extends Construct {
     const subnetIds = props.vpc.selectSubnets(props.subnets).subnetIds;
 
     if (this.clusterType === 'serverless') {
-      // MSK Serverless always replicates three ways with min.insync.replicas 2; topics take its default.
-      this.topicReplicationFactor = -1;
       const cluster = new msk.CfnServerlessCluster(this, 'Resource', {
         clusterName: this.clusterName,
         clientAuthentication: { sasl: { iam: { enabled: true } } },
@@ -97,7 +112,12 @@ export class PaymentsCluster extends Construct {
       return;
     }
 
-    const kafkaVersion = validateKafkaVersion(props.kafkaVersion ?? '3.8.x');
+    const kafkaVersion = choiceSetting(
+      'kafkaVersion',
+      props.kafkaVersion ?? '3.8.x',
+      KAFKA_VERSIONS,
+      'MSK versions with AWS::MSK::Topic',
+    );
     const brokerInstanceType = patternSetting(
       'brokerInstanceType',
       props.brokerInstanceType ?? 'kafka.m7g.large',
@@ -125,7 +145,6 @@ export class PaymentsCluster extends Construct {
       min: 1,
       max: 16_384,
     });
-    this.topicReplicationFactor = REPLICATION_FACTOR;
 
     const configuration = new msk.CfnConfiguration(this, 'Configuration', {
       name: `${Names.uniqueResourceName(this, { maxLength: 57, separator: '-' })}-config`,
@@ -163,7 +182,8 @@ export class PaymentsCluster extends Construct {
         encryptionInTransit: { clientBroker: 'TLS', inCluster: true },
         ...(props.encryptionKey && { encryptionAtRest: { dataVolumeKmsKeyId: props.encryptionKey.keyArn } }),
       },
-      configurationInfo: { arn: configuration.attrArn, revision: 1 },
+      // The latest revision: editing server.properties adds a revision, which the brokers then take on.
+      configurationInfo: { arn: configuration.attrArn, revision: configuration.attrLatestRevisionRevision },
       loggingInfo: {
         brokerLogs: { cloudWatchLogs: { enabled: true, logGroup: brokerLogs.logGroupName } },
       },
@@ -249,21 +269,4 @@ export class PaymentsCluster extends Construct {
     const parts = Fn.split(':cluster/', this.clusterArn);
     return Fn.join('', [Fn.select(0, parts), `:${resourceType}/`, Fn.select(1, parts), `/${name}`]);
   }
-}
-
-function validateKafkaVersion(version: string): string {
-  const match = /^(\d+)\.(\d+)\.(?:\d+|x)(?:\.kraft)?$/.exec(version);
-  const major = Number(match?.[1]);
-  const minor = Number(match?.[2]);
-  const supported =
-    match !== null &&
-    (major > MINIMUM_KAFKA_VERSION.major ||
-      (major === MINIMUM_KAFKA_VERSION.major && minor >= MINIMUM_KAFKA_VERSION.minor));
-  if (!supported) {
-    throw new StackSettingError(
-      'kafkaVersion',
-      `must be an MSK Kafka version ${MINIMUM_KAFKA_VERSION.major}.${MINIMUM_KAFKA_VERSION.minor} or later such as "3.8.x", got ${JSON.stringify(version)}`,
-    );
-  }
-  return version;
 }

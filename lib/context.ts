@@ -21,6 +21,7 @@ export const CONTEXT_KEYS = [
   'consumerRetryAttempts',
   'consumerMaximumPollers',
   'vpcId',
+  'createVpcEndpoints',
   'logRetentionDays',
   'metricsNamespace',
 ] as const;
@@ -49,6 +50,14 @@ export function stackPropsFromContext(node: Node): PaymentsStackProps {
       throw new StackSettingError(key, `must be a number, got ${JSON.stringify(value)}`);
     }
     return parsed;
+  };
+
+  const flag = (key: (typeof CONTEXT_KEYS)[number]): boolean | undefined => {
+    const value = read(key);
+    // `-c key=false` arrives as the string "false"; cdk.json may hold the boolean.
+    if (value === undefined || typeof value === 'boolean') return value;
+    if (value === 'true' || value === 'false') return value === 'true';
+    throw new StackSettingError(key, `must be true or false, got ${JSON.stringify(value)}`);
   };
 
   const clusterType = read('clusterType');
@@ -87,6 +96,7 @@ export function stackPropsFromContext(node: Node): PaymentsStackProps {
     consumerRetryAttempts: number('consumerRetryAttempts'),
     consumerMaximumPollers: number('consumerMaximumPollers'),
     vpcId,
+    createVpcEndpoints: flag('createVpcEndpoints'),
     logRetention: logRetentionDays as logs.RetentionDays | undefined,
     metricsNamespace: text('metricsNamespace'),
   };

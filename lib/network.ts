@@ -1,6 +1,10 @@
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, DependencyGroup } from 'constructs';
+import { executionRole } from './payments-function';
+import { StackSettingError } from './settings';
 
 /**
  * Port of the MSK brokers' SASL/IAM listener for clients inside AWS
@@ -17,9 +21,11 @@ export interface PaymentsNetworkProps {
   readonly vpc?: ec2.IVpc;
 
   /**
-   * Create the interface endpoints (STS, SQS, MSK API) and the DynamoDB gateway endpoint the functions use.
-   * Turn off for a VPC that already has them (two endpoints with private DNS for one service conflict) or
-   * that reaches AWS APIs through a NAT gateway.
+   * Create the interface endpoints (SQS, MSK API) and the DynamoDB gateway endpoint the functions use.
+   * Turn off for an existing VPC that already has them: two endpoints with private DNS for one service conflict
+   * ("conflicting DNS domain"), and so do two DynamoDB gateway routes in one route table. The functions then
+   * reach AWS APIs by HTTPS inside the VPC's CIDR (its own endpoints) and DynamoDB through its prefix list.
+   * A VPC created here has no other way to AWS APIs, so it always gets them.
    * @default true
    */
   readonly createEndpoints?: boolean;
@@ -44,7 +50,7 @@ export class PaymentsNetwork extends Construct {
   /** Attached to the brokers and, by Lambda, to the event source mapping's pollers. */
   readonly clusterSecurityGroup: ec2.SecurityGroup;
   /** Attached to the interface endpoints; accepts HTTPS from the functions and the pollers. */
-  readonly endpointSecurityGroup: ec2.SecurityGroup;
+  readonly endpointSecurityGroup?: ec2.SecurityGroup;
   /** The VPC endpoints; depend on it to call AWS APIs from the private subnets. */
   readonly endpointsReady = new DependencyGroup();
 
@@ -61,6 +67,15 @@ export class PaymentsNetwork extends Construct {
       onePerAz: true,
     };
 
+    const createEndpoints = props.createEndpoints ?? true;
+    if (!createEndpoints && props.vpc === undefined) {
+      throw new StackSettingError(
+        'createVpcEndpoints',
+        'must be true unless an existing VPC is given (vpcId): the VPC created here reaches AWS APIs through ' +
+          'them alone, got false',
+      );
+    }
+
     this.functionSecurityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
       vpc: this.vpc,
       description: 'Payments functions: Kafka clients and AWS API callers',
@@ -69,11 +84,6 @@ export class PaymentsNetwork extends Construct {
     this.clusterSecurityGroup = new ec2.SecurityGroup(this, 'ClusterSecurityGroup', {
       vpc: this.vpc,
       description: 'Payments MSK brokers and the event source mapping pollers',
-      allowAllOutbound: false,
-    });
-    this.endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
-      vpc: this.vpc,
-      description: 'Payments VPC interface endpoints',
       allowAllOutbound: false,
     });
 
@@ -92,25 +102,70 @@ export class PaymentsNetwork extends Construct {
       'Kafka (SASL/IAM) from the pollers',
     );
     this.clusterSecurityGroup.addEgressRule(this.clusterSecurityGroup, kafka, 'Pollers to the brokers');
-    this.clusterSecurityGroup.addEgressRule(
-      this.endpointSecurityGroup,
-      https,
-      'Pollers to the VPC endpoints',
-    );
-
     this.functionSecurityGroup.addEgressRule(this.clusterSecurityGroup, kafka, 'Functions to the brokers');
-    // Gateway endpoints (DynamoDB) are reached through a prefix list whose id differs per region, so HTTPS is
-    // allowed to any address; in the VPC this construct creates, the subnets have no route to the internet.
+
+    // AWS APIs: the endpoints created here, or (in an existing VPC that has its own) HTTPS inside the VPC only.
+    let awsApis: ec2.IPeer = ec2.Peer.ipv4(this.vpc.vpcCidrBlock);
+    if (createEndpoints) {
+      const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+        vpc: this.vpc,
+        description: 'Payments VPC interface endpoints',
+        allowAllOutbound: false,
+      });
+      endpointSecurityGroup.addIngressRule(this.functionSecurityGroup, https, 'HTTPS from the functions');
+      endpointSecurityGroup.addIngressRule(this.clusterSecurityGroup, https, 'HTTPS from the pollers');
+      this.endpointSecurityGroup = endpointSecurityGroup;
+      awsApis = endpointSecurityGroup;
+    }
+    this.functionSecurityGroup.addEgressRule(awsApis, https, 'Functions to AWS APIs via VPC endpoints');
+    // The pollers send batches that exhausted their retries to the on-failure queue through the SQS endpoint.
+    this.clusterSecurityGroup.addEgressRule(awsApis, https, 'Pollers to the VPC endpoints');
+    // DynamoDB is a gateway endpoint: its addresses are the region's DynamoDB prefix list.
     this.functionSecurityGroup.addEgressRule(
-      ec2.Peer.anyIpv4(),
+      ec2.Peer.prefixList(this.dynamoDbPrefixListId(props.logRetention ?? logs.RetentionDays.ONE_MONTH)),
       https,
-      'Functions to AWS APIs via VPC endpoints',
+      'Functions to DynamoDB via its gateway endpoint',
     );
 
-    this.endpointSecurityGroup.addIngressRule(this.functionSecurityGroup, https, 'HTTPS from the functions');
-    this.endpointSecurityGroup.addIngressRule(this.clusterSecurityGroup, https, 'HTTPS from the pollers');
+    if (createEndpoints) this.addEndpoints();
+  }
 
-    if (props.createEndpoints ?? true) this.addEndpoints();
+  /**
+   * The id of the region's AWS-managed DynamoDB prefix list (`com.amazonaws.<region>.dynamodb`). Its id differs
+   * per region and CloudFormation has no lookup for it, so a custom resource asks EC2 at deploy time, which
+   * keeps the synth free of any account or region.
+   */
+  private dynamoDbPrefixListId(logRetention: logs.RetentionDays): string {
+    const name = `com.amazonaws.${Stack.of(this).region}.dynamodb`;
+    const logGroup = new logs.LogGroup(this, 'DynamoDbPrefixListLogs', { retention: logRetention });
+    // Its own role, writing only to its own log group (the default role carries AWSLambdaBasicExecutionRole).
+    const role = executionRole(
+      this,
+      'DynamoDbPrefixListRole',
+      'Execution role of the DynamoDB prefix list lookup',
+      logGroup,
+    );
+    const lookup = new cr.AwsCustomResource(this, 'DynamoDbPrefixList', {
+      resourceType: 'Custom::DynamoDbPrefixList',
+      onUpdate: {
+        service: 'EC2',
+        action: 'DescribeManagedPrefixLists',
+        parameters: { Filters: [{ Name: 'prefix-list-name', Values: [name] }] },
+        physicalResourceId: cr.PhysicalResourceId.of(name),
+        outputPaths: ['PrefixLists.0.PrefixListId'],
+      },
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: cr.AwsCustomResourcePolicy.ANY_RESOURCE }),
+      installLatestAwsSdk: false,
+      role,
+      logGroup,
+    });
+    Validations.of(lookup).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ec2:DescribeManagedPrefixLists has no resource-level permissions (Service Authorization Reference, ' +
+        'Amazon EC2); the lookup only reads the name-to-id mapping of an AWS-managed prefix list.',
+    });
+    return lookup.getResponseField('PrefixLists.0.PrefixListId');
   }
 
   private createVpc(logRetention: logs.RetentionDays): ec2.Vpc {
@@ -131,18 +186,21 @@ export class PaymentsNetwork extends Construct {
   }
 
   private addEndpoints(): void {
+    // No STS or Lambda endpoint: the functions sign with their role's credentials and never call STS, and the
+    // mapping runs in provisioned mode, whose pollers need no endpoint to reach Lambda or STS (Lambda developer
+    // guide, "Configuring your Amazon MSK cluster and Amazon VPC network for Lambda"). PaymentsConsumer keeps the
+    // mapping in provisioned mode.
     const interfaceEndpoints = {
-      // IAM auth tokens for Kafka are signed with credentials the pollers obtain from STS.
-      Sts: ec2.InterfaceVpcEndpointAwsService.STS,
       // The MSK control-plane API answers GetBootstrapBrokers for the functions.
       Kafka: ec2.InterfaceVpcEndpointAwsService.KAFKA,
+      // The on-failure destination of the event source mapping.
       Sqs: ec2.InterfaceVpcEndpointAwsService.SQS,
     };
     for (const [id, service] of Object.entries(interfaceEndpoints)) {
       const endpoint = this.vpc.addInterfaceEndpoint(`${id}Endpoint`, {
         service,
         subnets: this.subnets,
-        securityGroups: [this.endpointSecurityGroup],
+        securityGroups: this.endpointSecurityGroup ? [this.endpointSecurityGroup] : [],
         // `open` would admit the whole VPC CIDR; the endpoint group admits only the two groups above.
         open: false,
         privateDnsEnabled: true,

@@ -31,6 +31,35 @@ export const FUNCTION_BUNDLING = {
   externalModules: [],
 } as const satisfies nodejs.BundlingOptions;
 
+/**
+ * A Lambda execution role that writes only to its own log group (instead of AWSLambdaBasicExecutionRole, whose
+ * log permissions cover every log group of the account), plus `statements`. Inline in the role itself, so the
+ * permissions exist before Lambda creates a function's network interfaces.
+ */
+export function executionRole(
+  scope: Construct,
+  id: string,
+  description: string,
+  logGroup: logs.ILogGroup,
+  statements: iam.PolicyStatement[] = [],
+): iam.Role {
+  return new iam.Role(scope, id, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description,
+    inlinePolicies: {
+      runtime: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            resources: [logGroup.logGroupArn],
+          }),
+          ...statements,
+        ],
+      }),
+    },
+  });
+}
+
 export interface PaymentsFunctionProps {
   /** The handler module; it exports `handler`. */
   readonly entry: string;
@@ -61,33 +90,20 @@ export class PaymentsFunction extends nodejs.NodejsFunction {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     });
-    const role = new iam.Role(scope, `${id}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Execution role of ${id}`,
-      // Inline in the role itself, so the permissions exist before Lambda creates the function's interfaces.
-      inlinePolicies: {
-        runtime: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              resources: [logGroup.logGroupArn],
-            }),
-            new iam.PolicyStatement({
-              // What AWSLambdaVPCAccessExecutionRole grants: Lambda manages the function's network interfaces.
-              actions: [
-                'ec2:CreateNetworkInterface',
-                'ec2:DescribeNetworkInterfaces',
-                'ec2:DescribeSubnets',
-                'ec2:DeleteNetworkInterface',
-                'ec2:AssignPrivateIpAddresses',
-                'ec2:UnassignPrivateIpAddresses',
-              ],
-              resources: ['*'],
-            }),
-          ],
-        }),
-      },
-    });
+    const role = executionRole(scope, `${id}Role`, `Execution role of ${id}`, logGroup, [
+      new iam.PolicyStatement({
+        // What AWSLambdaVPCAccessExecutionRole grants: Lambda manages the function's network interfaces.
+        actions: [
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeSubnets',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        resources: ['*'],
+      }),
+    ]);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

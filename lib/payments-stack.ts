@@ -3,6 +3,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { acknowledgeCfnLintFindings } from './cfn-lint';
 import { type ClusterType, PaymentsCluster } from './cluster';
 import { PaymentsConsumer } from './consumer';
 import { IngestApi, type IngestAuthorization } from './ingest-api';
@@ -26,7 +27,7 @@ export interface PaymentsStackProps extends StackProps {
    * @default - a new VPC
    */
   readonly vpcId?: string;
-  /** @default true */
+  /** Create the SQS, MSK API and DynamoDB endpoints (see PaymentsNetworkProps.createEndpoints). @default true */
   readonly createVpcEndpoints?: boolean;
 
   /** @default 'provisioned' */
@@ -49,7 +50,7 @@ export interface PaymentsStackProps extends StackProps {
 
   /** @default 'iam' */
   readonly ingestAuthorization?: IngestAuthorization;
-  /** @default 20 */
+  /** @default - none: the account's unreserved concurrency (see IngestApiProps.reservedConcurrency) */
   readonly ingestReservedConcurrency?: number;
 
   /** @default 'payments-ledger' */
@@ -101,9 +102,7 @@ export class PaymentsStack extends Stack {
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
     });
 
-    const vpc =
-      props.vpc ??
-      (props.vpcId ? ec2.Vpc.fromLookup(this, 'ImportedVpc', { vpcId: props.vpcId }) : undefined);
+    const vpc = props.vpc ?? (props.vpcId ? this.lookUpVpc(props.vpcId) : undefined);
     this.network = new PaymentsNetwork(this, 'Network', {
       vpc,
       createEndpoints: props.createVpcEndpoints,
@@ -186,6 +185,26 @@ export class PaymentsStack extends Stack {
     new CfnOutput(this, 'ClusterArn', { value: this.cluster.clusterArn });
     new CfnOutput(this, 'LedgerTableName', { value: this.ledger.table.tableName });
     new CfnOutput(this, 'OnFailureQueueUrl', { value: this.consumer.onFailureQueue.queueUrl });
+    acknowledgeCfnLintFindings(this);
+  }
+
+  /**
+   * The VPC of `vpcId`. Until the CLI has looked it up (it synthesizes, looks up what is missing, then synthesizes
+   * again), Vpc.fromLookup answers a placeholder with two zones (named "dummy1a" and "dummy1b"), on which the
+   * cluster's checks would stop the first pass before the lookup happens. That pass gets three placeholder zones
+   * instead; its template is never deployed.
+   */
+  private lookUpVpc(vpcId: string): ec2.IVpc {
+    const vpc = ec2.Vpc.fromLookup(this, 'ImportedVpc', { vpcId });
+    if (!vpc.availabilityZones.every((zone) => zone.startsWith('dummy'))) return vpc;
+    const zones = ['a', 'b', 'c'];
+    return ec2.Vpc.fromVpcAttributes(this, 'PendingVpcLookup', {
+      vpcId,
+      vpcCidrBlock: '10.0.0.0/16',
+      availabilityZones: zones.map((zone) => `pending-lookup-${zone}`),
+      privateSubnetIds: zones.map((zone) => `subnet-pending-lookup-${zone}`),
+      privateSubnetRouteTableIds: zones.map((zone) => `rtb-pending-lookup-${zone}`),
+    });
   }
 
   /**

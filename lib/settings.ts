@@ -25,13 +25,17 @@ export function integerSetting(setting: string, value: unknown, range: { min: nu
   return parsed;
 }
 
-export function choiceSetting<T extends string>(setting: string, value: unknown, choices: readonly T[]): T {
+export function choiceSetting<T extends string>(
+  setting: string,
+  value: unknown,
+  choices: readonly T[],
+  /** What the choices are, shown after them, e.g. "MSK versions". */
+  meaning?: string,
+): T {
   const match = choices.find((choice) => choice === value);
   if (match === undefined) {
-    throw new StackSettingError(
-      setting,
-      `must be one of ${choices.join(' | ')}, got ${JSON.stringify(value)}`,
-    );
+    const listed = meaning ? `${choices.join(' | ')} (${meaning})` : choices.join(' | ');
+    throw new StackSettingError(setting, `must be one of ${listed}, got ${JSON.stringify(value)}`);
   }
   return match;
 }

@@ -158,7 +158,7 @@ export class PaymentsTopics extends Construct {
           ReplicationFactor: cluster.topicReplicationFactor,
         },
       });
-      // The function reaches STS and the MSK API through the VPC endpoints.
+      // The function reaches the MSK API (GetBootstrapBrokers) through the VPC endpoints.
       if (props.networkReady) resource.node.addDependency(props.networkReady);
       this.ready.add(resource);
     }

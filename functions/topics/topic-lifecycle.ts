@@ -6,7 +6,10 @@ export interface TopicSpec {
   readonly clusterArn: string;
   readonly topic: string;
   readonly partitions: number;
-  /** -1 takes the cluster's default (MSK Serverless accepts nothing else but 3). */
+  /**
+   * 1 to 32. Never -1 ("the broker default"): kafkajs sends CreateTopics v0-v3, where -1 is not defined (it came
+   * with v4, KIP-464); MSK Serverless is always three-way, so the stack sends 3.
+   */
   readonly replicationFactor: number;
 }
 
@@ -53,13 +56,7 @@ export function parseTopicSpec(properties: Readonly<Record<string, unknown>>): T
     );
   }
   const partitions = integerProperty(properties, 'Partitions', 1, MAX_TOPIC_PARTITIONS);
-  const replicationFactor = integerProperty(properties, 'ReplicationFactor', -1, 32);
-  if (replicationFactor === 0) {
-    throw new TopicPropertiesError(
-      'ReplicationFactor',
-      'must be -1 (cluster default) or from 1 to 32, got 0',
-    );
-  }
+  const replicationFactor = integerProperty(properties, 'ReplicationFactor', 1, 32);
   return { clusterArn, topic, partitions, replicationFactor };
 }
 

@@ -79,10 +79,14 @@ describe('PaymentsCluster (provisioned, defaults)', () => {
       ]),
     );
     expect(properties.KafkaVersionsList).toEqual(['3.8.x']);
+  });
+
+  it('runs the latest revision of its configuration, so an edited server.properties reaches the brokers', () => {
+    const configurationId = onlyLogicalId(template, 'AWS::MSK::Configuration');
     template.hasResourceProperties('AWS::MSK::Cluster', {
       ConfigurationInfo: {
-        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ClusterConfiguration'), 'Arn'] },
-        Revision: 1,
+        Arn: { 'Fn::GetAtt': [configurationId, 'Arn'] },
+        Revision: { 'Fn::GetAtt': [configurationId, 'LatestRevision.Revision'] },
       },
     });
   });
@@ -145,12 +149,12 @@ describe('PaymentsCluster options', () => {
       securityGroup: network.clusterSecurityGroup,
       brokerInstanceType: 'kafka.m5.xlarge',
       brokerCount: 6,
-      kafkaVersion: '3.6.0',
+      kafkaVersion: '4.0.x.kraft',
       encryptionKey: key,
     });
     // THEN
     Template.fromStack(stack).hasResourceProperties('AWS::MSK::Cluster', {
-      KafkaVersion: '3.6.0',
+      KafkaVersion: '4.0.x.kraft',
       NumberOfBrokerNodes: 6,
       BrokerNodeGroupInfo: Match.objectLike({ InstanceType: 'kafka.m5.xlarge' }),
       EncryptionInfo: Match.objectLike({
@@ -171,13 +175,19 @@ describe('PaymentsCluster options', () => {
       VpcConfigs: [{ SubnetIds: Match.anyValue(), SecurityGroups: [Match.anyValue()] }],
     });
     expect(onlyLogicalId(template, 'AWS::MSK::ServerlessCluster')).toMatch(/^Cluster/);
-    expect(cluster.topicReplicationFactor).toBe(-1);
+    expect(cluster.topicReplicationFactor).toBe(3);
   });
 });
 
 describe('PaymentsCluster validation', () => {
   it.each([
-    [{ kafkaVersion: '3.5.1' }, /kafkaVersion must be an MSK Kafka version 3\.6 or later .*got "3\.5\.1"/],
+    [
+      { kafkaVersion: '3.5.1' },
+      /kafkaVersion must be one of 3\.6\.0 \| .*3\.8\.x \| .*4\.0\.x\.kraft.* \(MSK versions with AWS::MSK::Topic\), got "3\.5\.1"/,
+    ],
+    // MSK names 3.6 only as 3.6.0: "3.6.x" is not a version it offers.
+    [{ kafkaVersion: '3.6.x' }, /kafkaVersion must be one of .*got "3\.6\.x"/],
+    [{ kafkaVersion: '3.10.x' }, /kafkaVersion must be one of .*got "3\.10\.x"/],
     [{ kafkaVersion: 'latest' }, /kafkaVersion .*got "latest"/],
     [
       { brokerInstanceType: 'm5.large' },
@@ -199,6 +209,7 @@ describe('PaymentsCluster validation', () => {
     const stack = testStack();
     const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Existing', {
       vpcId: 'vpc-0abc1234',
+      vpcCidrBlock: '10.20.0.0/16',
       availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c', 'eu-west-1d'],
       privateSubnetIds: ['subnet-a', 'subnet-b', 'subnet-c', 'subnet-d'],
     });

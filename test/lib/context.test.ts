@@ -12,6 +12,11 @@ describe('stackPropsFromContext', () => {
     expect(Object.values(fromContext({})).every((value) => value === undefined)).toBe(true);
   });
 
+  it('reads switches given on the command line as strings, and from cdk.json as booleans', () => {
+    expect(fromContext({ createVpcEndpoints: 'true' }).createVpcEndpoints).toBe(true);
+    expect(fromContext({ createVpcEndpoints: false }).createVpcEndpoints).toBe(false);
+  });
+
   it('reads numbers given on the command line as strings, and from cdk.json as numbers', () => {
     // GIVEN `-c paymentsPartitions=12` (a string) and cdk.json numbers
     const props = fromContext({
@@ -39,9 +44,11 @@ describe('stackPropsFromContext', () => {
         brokerInstanceType: 'kafka.m7g.xlarge',
         ingestAuthorization: 'none',
         vpcId: 'vpc-0abc1234def567890',
+        createVpcEndpoints: 'false',
         metricsNamespace: 'Payments',
       }),
     ).toMatchObject({
+      createVpcEndpoints: false,
       clusterType: 'serverless',
       kafkaVersion: '3.9.x',
       brokerInstanceType: 'kafka.m7g.xlarge',
@@ -59,6 +66,7 @@ describe('stackPropsFromContext', () => {
     [{ logRetentionDays: 31 }, /logRetentionDays must be a CloudWatch Logs retention \(.*30, 60.*\), got 31/],
     [{ vpcId: 'my-vpc' }, /vpcId must be a VPC id such as "vpc-0abc1234", got "my-vpc"/],
     [{ kafkaVersion: '' }, /kafkaVersion must be a non-empty string, got ""/],
+    [{ createVpcEndpoints: 'no' }, /createVpcEndpoints must be true or false, got "no"/],
   ])('rejects %o with the bad value in the message', (context, message) => {
     expect(() => fromContext(context)).toThrow(message);
   });

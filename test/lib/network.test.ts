@@ -36,8 +36,9 @@ describe('PaymentsNetwork (new VPC)', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('creates the STS, SQS and MSK API interface endpoints with private DNS, and a DynamoDB gateway', () => {
-    for (const service of ['sts', 'sqs', 'kafka']) {
+  it('creates the SQS and MSK API interface endpoints with private DNS, and a DynamoDB gateway: no STS', () => {
+    // Provisioned-mode pollers need no Lambda or STS endpoint, and the functions never call STS.
+    for (const service of ['sqs', 'kafka']) {
       template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
         ServiceName: `com.amazonaws.${TEST_REGION}.${service}`,
         VpcEndpointType: 'Interface',
@@ -51,13 +52,21 @@ describe('PaymentsNetwork (new VPC)', () => {
       ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.dynamodb']] },
       VpcEndpointType: 'Gateway',
     });
-    template.resourceCountIs('AWS::EC2::VPCEndpoint', 4);
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 3);
+  });
+
+  it('lets the functions reach only the brokers, the endpoints and DynamoDB: no address range', () => {
+    expectFunctionEgress(
+      template,
+      network,
+      Stack.of(network).resolve(network.endpointSecurityGroup?.securityGroupId),
+    );
   });
 
   it('admits Kafka (9098) to the brokers only from the functions and from the pollers in the cluster group', () => {
     const clusterGroupId = Stack.of(network).resolve(network.clusterSecurityGroup.securityGroupId);
     const functionGroupId = Stack.of(network).resolve(network.functionSecurityGroup.securityGroupId);
-    const endpointGroupId = Stack.of(network).resolve(network.endpointSecurityGroup.securityGroupId);
+    const endpointGroupId = Stack.of(network).resolve(network.endpointSecurityGroup?.securityGroupId);
     const ingress = Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress')).map(
       (rule) => rule.Properties,
     );
@@ -102,12 +111,54 @@ describe('PaymentsNetwork (new VPC)', () => {
   });
 });
 
+/**
+ * The functions group sends Kafka to the brokers, HTTPS to `awsApis` (the endpoints' group, or a VPC's CIDR) and
+ * HTTPS to DynamoDB's prefix list, and nothing else.
+ */
+function expectFunctionEgress(template: Template, network: PaymentsNetwork, awsApis: unknown): void {
+  const egress = functionEgress(
+    template,
+    Stack.of(network).resolve(network.functionSecurityGroup.securityGroupId),
+  );
+  expect(egress).toHaveLength(3);
+  expect(egress).toEqual(
+    expect.arrayContaining([
+      { port: KAFKA_IAM_PORT, to: Stack.of(network).resolve(network.clusterSecurityGroup.securityGroupId) },
+      { port: 443, to: awsApis },
+      {
+        port: 443,
+        to: { 'Fn::GetAtt': [expect.stringMatching(/DynamoDbPrefixList/), 'PrefixLists.0.PrefixListId'] },
+      },
+    ]),
+  );
+}
+
+/** The functions group's egress as port and destination (a group, a prefix list or a CIDR). */
+function functionEgress(template: Template, functionGroupId: unknown): { port: unknown; to: unknown }[] {
+  const inline = Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroup'))
+    .filter(
+      (group) =>
+        group.Properties.GroupDescription === 'Payments functions: Kafka clients and AWS API callers',
+    )
+    .flatMap((group) => (group.Properties.SecurityGroupEgress ?? []) as Record<string, unknown>[])
+    // CDK's placeholder rule when a group has no egress of its own.
+    .filter((rule) => rule.CidrIp !== '255.255.255.255/32');
+  const standalone = Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroupEgress'))
+    .map((rule) => rule.Properties)
+    .filter((rule) => JSON.stringify(rule.GroupId) === JSON.stringify(functionGroupId));
+  return [...inline, ...standalone].map((rule) => ({
+    port: rule.FromPort,
+    to: rule.DestinationSecurityGroupId ?? rule.DestinationPrefixListId ?? rule.CidrIp ?? rule.CidrIpv6,
+  }));
+}
+
 describe('PaymentsNetwork (existing VPC)', () => {
   it('uses the VPC it is given, its private subnets with egress, and can leave endpoints out', () => {
     // GIVEN an existing VPC with private subnets that route through NAT
     const stack = testStack();
     const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Existing', {
       vpcId: 'vpc-0abc1234',
+      vpcCidrBlock: '10.20.0.0/16',
       availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
       privateSubnetIds: ['subnet-a', 'subnet-b', 'subnet-c'],
     });
@@ -127,5 +178,15 @@ describe('PaymentsNetwork (existing VPC)', () => {
       'subnet-b',
       'subnet-c',
     ]);
+    // AND the functions reach the VPC's own endpoints (HTTPS inside its CIDR) and DynamoDB, never beyond the VPC
+    expectFunctionEgress(template, network, '10.20.0.0/16');
+  });
+});
+
+describe('PaymentsNetwork validation', () => {
+  it('keeps the endpoints of a VPC it creates, which has no other way to AWS APIs', () => {
+    expect(() => new PaymentsNetwork(testStack(), 'Network', { createEndpoints: false })).toThrow(
+      /createVpcEndpoints must be true unless an existing VPC is given \(vpcId\).*got false/,
+    );
   });
 });
