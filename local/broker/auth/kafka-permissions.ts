@@ -60,8 +60,11 @@ export interface Access {
   topicArn(topic: string): string;
   groupArn(group: string): string;
   transactionalIdArn(id: string): string;
-  /** Whether the policy allows the action on the resource; a refusal is logged with both. */
-  may(action: KafkaActionName, resource: string): boolean;
+  /**
+   * Whether the policy allows the action on the resource. A refusal is logged with both, unless it only
+   * leaves something out of a listing (Metadata or ListGroups for everything).
+   */
+  may(action: KafkaActionName, resource: string, listing?: 'listing'): boolean;
 }
 
 export type Admission<Request, Response> =
@@ -184,17 +187,18 @@ export const listOffsetsPermission: Permission<ListOffsetsRequest, ListOffsetsRe
 
 /** Metadata for all topics lists only those the principal may describe, as Kafka does. */
 export const metadataPermission: Permission<MetadataRequest, MetadataResponse> = (request, access) => {
-  const describable = (name: string) => access.may(KafkaAction.DescribeTopic, access.topicArn(name));
+  const describable = (name: string, listing?: 'listing') =>
+    access.may(KafkaAction.DescribeTopic, access.topicArn(name), listing);
   if (request.topics === null) {
     return {
       request,
       finish: (response) => ({
         ...response,
-        topics: response.topics.filter((topic) => describable(topic.name)),
+        topics: response.topics.filter((topic) => describable(topic.name, 'listing')),
       }),
     };
   }
-  const topics = split(request.topics, describable);
+  const topics = split(request.topics, (name) => describable(name));
   if (topics.denied.length === 0) return { request };
   const refused = topics.denied.map((name) => ({ errorCode: DENIED_TOPIC, name, partitions: [] }));
   return {
@@ -331,13 +335,13 @@ export const describeGroupsPermission: Permission<DescribeGroupsRequest, Describ
 
 /** ListGroups: every group with DESCRIBE on the cluster, otherwise those the principal may describe. */
 export const listGroupsPermission: Permission<undefined, ListGroupsResponse> = (request, access) => {
-  if (access.may(KafkaAction.DescribeCluster, access.clusterArn)) return { request };
+  if (access.may(KafkaAction.DescribeCluster, access.clusterArn, 'listing')) return { request };
   return {
     request,
     finish: (response) => ({
       ...response,
       groups: response.groups.filter((group) =>
-        access.may(KafkaAction.DescribeGroup, access.groupArn(group.groupId)),
+        access.may(KafkaAction.DescribeGroup, access.groupArn(group.groupId), 'listing'),
       ),
     }),
   };

@@ -61,7 +61,14 @@ export class LocalIam {
   private readonly principals = new Map<string, Principal>();
   private readonly keys = new Map<string, KeyEntry>();
 
-  constructor(clusterArn: string) {
+  /**
+   * @param clusterArn the ARN MSK would give this cluster: policies name its resources through it
+   * @param now the clock tokens and credentials are checked against (a test can set it ahead)
+   */
+  constructor(
+    clusterArn: string,
+    readonly now: () => number = Date.now,
+  ) {
     this.cluster = mskCluster(clusterArn);
   }
 
@@ -88,7 +95,7 @@ export class LocalIam {
       accessKeyId: `${temporary ? 'ASIA' : 'AKIA'}${randomBytes(8).toString('hex').toUpperCase()}`,
       secretAccessKey: randomBytes(30).toString('base64'),
       ...(temporary
-        ? { sessionToken: randomBytes(48).toString('base64'), expiration: new Date(Date.now() + lifetimeMs) }
+        ? { sessionToken: randomBytes(48).toString('base64'), expiration: new Date(this.now() + lifetimeMs) }
         : {}),
     };
     this.keys.set(credentials.accessKeyId, { principal, credentials });

@@ -23,7 +23,6 @@ export interface SaslSessionOptions {
   readonly logger: BrokerLogger;
   /** Called once when the session's credentials expire. */
   readonly onExpired: (reason: string) => void;
-  readonly now?: () => number;
 }
 
 export class SaslSession {
@@ -85,8 +84,8 @@ export class SaslSession {
     if (this.state !== 'authenticate' && this.state !== 'reauthenticate') {
       return refused(ErrorCode.ILLEGAL_SASL_STATE, `SaslAuthenticate received before a SaslHandshake`);
     }
-    const now = (this.options.now ?? Date.now)();
     const { iam } = this.options;
+    const now = iam.now();
     let principal: Principal;
     let expiresAt: number;
     try {
@@ -179,9 +178,10 @@ function accessFor(principal: Principal, iam: LocalIam, logger: BrokerLogger): A
     topicArn: (topic) => resourceArn(iam.cluster, 'topic', topic),
     groupArn: (group) => resourceArn(iam.cluster, 'group', group),
     transactionalIdArn: (id) => resourceArn(iam.cluster, 'transactional-id', id),
-    may: (action: KafkaActionName, resource: string) => {
+    may: (action: KafkaActionName, resource: string, listing?: 'listing') => {
       const decision = principal.policy.evaluate(action, resource);
       if (decision === 'allow') return true;
+      if (listing) return false;
       logger.warn('access denied', {
         principal: principal.arn,
         action,
