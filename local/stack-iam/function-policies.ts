@@ -79,7 +79,9 @@ function rolePolicy(
         resource.Type === 'AWS::IAM::Policy' &&
         JSON.stringify(resource.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]),
     )
-    .flatMap(([, resource]) => (resource.Properties?.PolicyDocument as PolicyDocument).Statement);
+    .flatMap(
+      ([, resource]) => (resource.Properties?.PolicyDocument as PolicyDocument | undefined)?.Statement ?? [],
+    );
   const attributes = Object.fromEntries(clusters.map(([id]) => [`${id}.Arn`, clusterArn]));
   return {
     Version: '2012-10-17',
