@@ -5,16 +5,23 @@
  *   at a time), the producer opened once and reused: latency p50 / p99 and invocations per second;
  * - baseline: the same handler whose publisher opens, connects and disconnects a producer on every
  *   invocation (the common anti-pattern), and the p50 ratio of the two;
+ * - TLS + IAM: the same comparison against the broker's MSK IAM listener (TLS, SASL OAUTHBEARER with tokens
+ *   from aws-msk-iam-sasl-signer-js, IAM policy checks), on loopback and with 0.25 ms added each way;
  * - cold start: the deployed bundle imported in a fresh process, then its first invocation;
  * - bundle size, built with the stack's esbuild settings, with the AWS SDK bundled (as deployed) and external.
  * Every figure is the median over BENCH_RUNS runs (default 5). KAFKA_BROKERS=host:port runs it against any Kafka.
  */
+
+import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createIngestHandler, createIngestProducer, SERVICE_NAME } from '../functions/ingest/ingest-handler';
 import type { RecordPublisher } from '../functions/ingest/publish';
 import { type IngestSettings, readIngestSettings } from '../functions/ingest/settings';
 import { createObservability } from '../functions/shared/observability';
+import { LocalIam } from '../local/broker';
+import { tlsFilesIn } from '../local/broker/tls/certificates';
 import { jsonPost, lambdaContext } from '../test/helpers/api-gateway';
+import { ADMIN_POLICY, connectWith, TEST_CLUSTER_ARN, TEST_REGION } from '../test/helpers/iam-kafka';
 import { createFreshTopic, startBrokerBehind, startTestKafka } from '../test/helpers/kafka';
 import { paymentEvent } from '../test/helpers/payment-events';
 import { measureColdStart } from './support/cold-start';
@@ -37,6 +44,8 @@ const NETWORK_RTT_MS = 2;
 const WARM_UP = 50;
 const PARTITIONS = 3;
 const ACCOUNTS = 50;
+/** About one way of a round trip inside one VPC, for the TLS + IAM rows. */
+const IN_VPC_ONE_WAY_MS = 0.25;
 
 // The handler's logs and embedded metrics go to stdout in Lambda; here they would bury the table.
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -224,6 +233,78 @@ async function networkFigures(): Promise<Figure[]> {
   ];
 }
 
+/**
+ * Warm against producer-per-invocation over MSK's IAM listener as the local broker emulates it: every new
+ * connection costs a TLS handshake and a SASL exchange with a freshly signed token, as on MSK port 9098.
+ * Through a relay, on loopback and with IN_VPC_ONE_WAY_MS added to each direction (TLS handshake included).
+ */
+async function iamFigures(): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  for (const oneWayDelayMs of [0, IN_VPC_ONE_WAY_MS]) {
+    const label = oneWayDelayMs === 0 ? 'TLS + IAM, loopback' : `TLS + IAM, ${oneWayDelayMs} ms each way`;
+    const runs = await withTempDir('bench-ingest-iam', async (dataDir) => {
+      const iam = new LocalIam(TEST_CLUSTER_ARN);
+      iam.addPrincipal('admin', ADMIN_POLICY);
+      iam.addPrincipal('ingest', {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
+            Resource: TEST_CLUSTER_ARN,
+          },
+          {
+            Effect: 'Allow',
+            Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+            Resource: `${TEST_CLUSTER_ARN.replace(':cluster/', ':topic/')}/bench-ingest-*`,
+          },
+        ],
+      });
+      const relayed = await startBrokerBehind(
+        (target) => startKafkaRelay(target, { oneWayDelayMs, countRequests: false }),
+        { tls: true, iam, dataDir },
+      );
+      try {
+        const caFile = tlsFilesIn(join(dataDir, 'tls')).caFile;
+        const env = { KAFKA_BROKERS: relayed.brokers.join(','), KAFKA_AUTH: 'iam', AWS_REGION: TEST_REGION };
+        const adminKafka = await connectWith(
+          readIngestSettings({ ...env, KAFKA_CA_FILE: caFile, PAYMENTS_TOPIC: 'unused' }).kafka,
+          async () => iam.issueCredentials('admin'),
+        )();
+        const topic = `bench-ingest-${Date.now()}`;
+        const admin = adminKafka.admin();
+        await admin.connect();
+        await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+        await admin.disconnect();
+        // The handler signs tokens with the default credential chain, as on Lambda: here, the environment.
+        const keys = iam.issueCredentials('ingest');
+        process.env.AWS_ACCESS_KEY_ID = keys.accessKeyId;
+        process.env.AWS_SECRET_ACCESS_KEY = keys.secretAccessKey;
+        const settings = readIngestSettings({ ...env, KAFKA_CA_FILE: caFile, PAYMENTS_TOPIC: topic });
+        return await compare(settings, RUNS, { invocations: 500, warmUp: 20 });
+      } finally {
+        await relayed.close();
+      }
+    });
+    const warm = runs.map((run) => run.warm);
+    const baseline = runs.map((run) => run.baseline);
+    const of = (list: readonly LatencyRun[], pick: (run: LatencyRun) => number) => median(list.map(pick));
+    figures.push(
+      { metric: `${label}: warm p50`, value: of(warm, (r) => r.p50), unit: 'ms' },
+      { metric: `${label}: warm p99`, value: of(warm, (r) => r.p99), unit: 'ms' },
+      { metric: `${label}: producer per invocation p50`, value: of(baseline, (r) => r.p50), unit: 'ms' },
+      { metric: `${label}: producer per invocation p99`, value: of(baseline, (r) => r.p99), unit: 'ms' },
+      {
+        metric: `${label}: warm speed-up at p50`,
+        value: median(runs.map((run) => run.baseline.p50 / run.warm.p50)),
+        unit: '×',
+        decimals: 1,
+        goal: { atLeast: 20 },
+      },
+    );
+  }
+  return figures;
+}
+
 async function main(): Promise<void> {
   const kafka = await startTestKafka();
   try {
@@ -253,6 +334,7 @@ async function main(): Promise<void> {
       return { deployed: asDeployed.bytes, sdkExternal: withoutSdk.bytes, cold: starts };
     });
     const network = kafka.local ? await networkFigures() : [];
+    const iam = kafka.local ? await iamFigures() : [];
 
     const warm = runs.map((run) => run.warm);
     const baseline = runs.map((run) => run.baseline);
@@ -280,6 +362,7 @@ async function main(): Promise<void> {
         goal: { atLeast: 20 },
       },
       ...network,
+      ...iam,
       {
         metric: 'cold start: bundle import (init)',
         value: median(cold.map((c) => c.loadMs)),
@@ -318,6 +401,7 @@ async function main(): Promise<void> {
       `Kafka: ${kafka.local ? 'local broker in this process, in-memory storage' : kafka.brokers.join(',')}, topic of ${PARTITIONS} partitions, acks = all, one event per request.`,
       'Latency: handler call to answer (parse, validate, publish, acknowledgement); logs silent, metrics disabled.',
       `Network rows: through a relay that counts Kafka requests and delays each direction by ${NETWORK_RTT_MS / 2} ms; TCP/TLS/SASL handshakes are not delayed (MSK IAM adds TLS and SASL to every new connection).`,
+      `TLS + IAM rows: the broker's MSK IAM emulation behind a relay (${RUNS} runs of 500 warm and 50 per-invocation calls); the relay delays every byte, TLS handshakes included.`,
       `Cold start: the deployed bundle in a fresh Node.js ${process.version} process. Bundles: ${deployed.toLocaleString('en-US')} and ${sdkExternal.toLocaleString('en-US')} bytes (1 KB = 1,000 bytes; source map not counted).`,
     ]);
   } finally {

@@ -7,6 +7,7 @@
  *   --partitions / PAYMENTS_PARTITIONS (3)   --batch-size / BATCH_SIZE (100)
  *   --batching-window-ms / BATCHING_WINDOW_MS (500)   --max-retries / MAX_RETRIES (3)
  *   --on-failure / ON_FAILURE (file | topic)   --verbose (log every consume invocation)
+ *   --auth / LOCAL_KAFKA_AUTH (none | iam: TLS + MSK IAM with the stack's own function policies)
  */
 import { parseArgs } from 'node:util';
 import { type Env, integerSetting, optionalSetting } from '../functions/shared/config';
@@ -31,6 +32,7 @@ const FLAGS = {
   'batching-window-ms': 'BATCHING_WINDOW_MS',
   'max-retries': 'MAX_RETRIES',
   'on-failure': 'ON_FAILURE',
+  auth: 'LOCAL_KAFKA_AUTH',
 } as const;
 
 type Flag = keyof typeof FLAGS;
@@ -63,6 +65,10 @@ function readSettings(argv: readonly string[], env: Env) {
   if (onFailure !== 'file' && onFailure !== 'topic') {
     throw new ConfigError(name('on-failure'), `must be "file" or "topic", got "${onFailure}"`);
   }
+  const auth = optionalSetting(merged, name('auth')) ?? 'none';
+  if (auth !== 'none' && auth !== 'iam') {
+    throw new ConfigError(name('auth'), `must be "none" or "iam", got "${auth}"`);
+  }
   const brokers = optionalSetting(merged, name('brokers'))
     ?.split(',')
     .map((broker) => broker.trim());
@@ -77,6 +83,7 @@ function readSettings(argv: readonly string[], env: Env) {
     batchingWindowMs: integerSetting(merged, name('batching-window-ms'), 500, { min: 0, max: 300_000 }),
     maxRetries: integerSetting(merged, name('max-retries'), -1, { min: -1, max: 10_000 }),
     onFailure,
+    auth,
   };
   return { options, verbose: values.verbose === true, help: values.help === true };
 }
@@ -94,12 +101,15 @@ async function main(): Promise<number> {
     console.log(
       'Usage: npm start -- [--http-port N] [--broker-port N] [--ledger-port N] [--data-dir DIR] [--brokers host:port,…]\n' +
         '                    [--partitions N] [--batch-size N] [--batching-window-ms N] [--max-retries N]\n' +
-        '                    [--on-failure file|topic] [--verbose]\n' +
+        '                    [--on-failure file|topic] [--auth none|iam] [--verbose]\n' +
         'Each flag can also be set with the environment variable named in local/start.ts.',
     );
     return 0;
   }
 
+  if (settings.options.auth === 'iam') {
+    console.log("Reading the IAM policies of the stack's functions from a synthesis of lib/ (some seconds)…");
+  }
   let pipeline: LocalPipeline;
   try {
     pipeline = await startLocalPipeline({

@@ -1,7 +1,18 @@
+import { readFile } from 'node:fs/promises';
 import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
-import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
+import {
+  type GenerateAuthTokenFromCredentialOptions,
+  type GenerateAuthTokenResponse,
+  generateAuthToken,
+  generateAuthTokenFromCredentialsProvider,
+  generateAuthTokenFromProfile,
+} from 'aws-msk-iam-sasl-signer-js';
+
+/** A source of AWS credentials, as the AWS SDK's credential providers are. */
+export type CredentialsProvider = GenerateAuthTokenFromCredentialOptions['awsCredentialsProvider'];
+
 import { type ISocketFactory, Kafka, type KafkaConfig, type LogEntry, logLevel } from 'kafkajs';
 import { ConfigError } from './errors';
 import type { KafkaSettings } from './kafka-settings';
@@ -30,6 +41,11 @@ export interface KafkaLogSink {
 export interface CreateKafkaOptions {
   /** Receives kafkajs log lines at WARN and above instead of kafkajs's own console output. */
   readonly logger?: KafkaLogSink;
+  /**
+   * Credentials that sign IAM tokens, asked again for every token (so rotating ones are picked up).
+   * @default - the profile of the settings, else the default provider chain (the execution role on Lambda)
+   */
+  readonly credentials?: CredentialsProvider;
 }
 
 /** The brokers to dial and whether they speak TLS. */
@@ -96,7 +112,7 @@ export async function createKafka(
   const config: KafkaConfig = {
     clientId,
     brokers: [...endpoints.brokers],
-    ssl: endpoints.tls,
+    ssl: endpoints.tls && settings.caFile ? { ca: [await readCa(settings.caFile)] } : endpoints.tls,
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     authenticationTimeout: AUTHENTICATION_TIMEOUT_MS,
     requestTimeout: REQUEST_TIMEOUT_MS,
@@ -108,13 +124,35 @@ export async function createKafka(
   if (settings.auth === 'iam') {
     const region = settings.region;
     if (!region) throw new ConfigError('AWS_REGION', 'is required for KAFKA_AUTH=iam');
+    const sign = tokenSigner(region, settings.profile, options.credentials);
     config.sasl = {
       mechanism: 'oauthbearer',
-      // MSK IAM: the signed token is presented as the OAUTHBEARER value (aws-msk-iam-sasl-signer-js).
-      oauthBearerProvider: async () => ({ value: (await generateAuthToken({ region })).token }),
+      // MSK IAM: the signed token is presented as the OAUTHBEARER value (aws-msk-iam-sasl-signer-js). kafkajs
+      // asks again whenever it connects or re-authenticates before the session the broker granted ends.
+      oauthBearerProvider: async () => ({ value: (await sign()).token }),
     };
   }
   return new Kafka(config);
+}
+
+function tokenSigner(
+  region: string,
+  profile: string | undefined,
+  credentials: CredentialsProvider | undefined,
+): () => Promise<GenerateAuthTokenResponse> {
+  if (credentials) {
+    return () => generateAuthTokenFromCredentialsProvider({ region, awsCredentialsProvider: credentials });
+  }
+  if (profile) return () => generateAuthTokenFromProfile({ region, awsProfileName: profile });
+  return () => generateAuthToken({ region });
+}
+
+async function readCa(caFile: string): Promise<string> {
+  try {
+    return await readFile(caFile, 'utf8');
+  } catch (error) {
+    throw new ConfigError('KAFKA_CA_FILE', `cannot read "${caFile}": ${(error as Error).message}`);
+  }
 }
 
 /** Keep-alive probes after this much idle time, as kafkajs's own socket factory does. */

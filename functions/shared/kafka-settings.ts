@@ -13,6 +13,23 @@ export interface KafkaSettings {
   readonly auth: KafkaAuth;
   /** AWS region for IAM tokens and the MSK API; taken from the cluster ARN when there is one. */
   readonly region: string | undefined;
+  /**
+   * PEM file of the CA that signed the brokers' certificates, when it is not a public one (a local or
+   * self-managed broker; MSK's certificates chain to Amazon's public CAs). From KAFKA_CA_FILE.
+   */
+  readonly caFile?: string;
+  /**
+   * Named credentials profile that signs IAM tokens, read at cold start like every setting (AWS_PROFILE).
+   * Unset on Lambda, where the execution role's credentials come from the environment.
+   */
+  readonly profile?: string;
+}
+
+/** Settings that only concern TLS and IAM, shared by both broker sources. */
+function securitySettings(env: Env, auth: KafkaAuth): Pick<KafkaSettings, 'caFile' | 'profile'> {
+  const caFile = optionalSetting(env, 'KAFKA_CA_FILE');
+  const profile = auth === 'iam' ? optionalSetting(env, 'AWS_PROFILE') : undefined;
+  return { ...(caFile ? { caFile } : {}), ...(profile ? { profile } : {}) };
 }
 
 const MSK_CLUSTER_ARN = /^arn:aws[a-z-]*:kafka:([a-z0-9-]+):\d{12}:cluster\/[^/]+\/[^/]+$/;
@@ -39,7 +56,7 @@ export function readKafkaSettings(env: Env): KafkaSettings {
         `"${clusterArn}" is not an MSK cluster ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>)`,
       );
     }
-    return { source: { kind: 'msk', clusterArn }, auth, region: match[1] };
+    return { source: { kind: 'msk', clusterArn }, auth, region: match[1], ...securitySettings(env, auth) };
   }
   if (!brokerList) {
     throw new ConfigError(
@@ -52,5 +69,10 @@ export function readKafkaSettings(env: Env): KafkaSettings {
   if (invalid !== undefined) {
     throw new ConfigError('KAFKA_BROKERS', `"${invalid}" is not host:port (received "${brokerList}")`);
   }
-  return { source: { kind: 'list', brokers }, auth, region: optionalSetting(env, 'AWS_REGION') };
+  return {
+    source: { kind: 'list', brokers },
+    auth,
+    region: optionalSetting(env, 'AWS_REGION'),
+    ...securitySettings(env, auth),
+  };
 }

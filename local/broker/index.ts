@@ -2,8 +2,11 @@
  * The local Kafka-compatible broker, started in-process: `startBroker(options)` → `{ port, host, close() }`.
  * File-backed storage when `dataDir` is given, in-memory otherwise.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LocalIam } from './auth/local-iam';
 import { GroupCoordinator } from './groups/coordinator';
-import { CLASSIC_API_TABLE, EXTENDED_API_TABLE } from './protocol/api-keys';
+import { CLASSIC_API_TABLE, EXTENDED_API_TABLE, withSasl } from './protocol/api-keys';
 import {
   type BrokerConfig,
   BrokerConfigError,
@@ -17,6 +20,10 @@ import { type BrokerLogger, consoleLogger } from './server/logger';
 import { type ListeningServer, listen } from './server/server';
 import { createFileStorage, createMemoryStorage, type FsyncPolicy } from './storage';
 import type { BrokerStorage } from './storage/types';
+import { generateTlsIdentity, loadOrCreateTlsIdentity, type TlsIdentity } from './tls/certificates';
+
+export type { PolicyDocument, PolicyStatement } from './auth/iam-policy';
+export { type Credentials, LocalIam } from './auth/local-iam';
 
 export { BrokerConfigError } from './server/config';
 export type { BrokerLogger } from './server/logger';
@@ -54,6 +61,24 @@ export interface BrokerOptions {
   readonly logger?: BrokerLogger;
   /** A storage engine to use instead of creating one (tests). It is opened and closed by the broker. */
   readonly storage?: BrokerStorage;
+  /**
+   * Serve TLS, like MSK's 9098 listener. `true`: with a server certificate from a local CA generated into
+   * `<dataDir>/tls` on first start (in memory without a dataDir); or the PEM files to use. @default false
+   */
+  readonly tls?: boolean | { readonly certFile: string; readonly keyFile: string; readonly caFile?: string };
+  /**
+   * Require SASL OAUTHBEARER with MSK IAM tokens and authorize every request against the principals'
+   * policies, as MSK's IAM access control does. @default - no authentication
+   */
+  readonly iam?: LocalIam;
+}
+
+/** The TLS identity clients must trust. */
+export interface BrokerTls {
+  /** PEM of the CA that signed the server certificate (undefined when certificate files were given without one). */
+  readonly ca: string | undefined;
+  /** Where that CA is stored, when it is in a file. */
+  readonly caFile: string | undefined;
 }
 
 export interface RunningBroker {
@@ -61,6 +86,8 @@ export interface RunningBroker {
   readonly host: string;
   /** `host:port` as clients should use it. */
   readonly bootstrap: string;
+  /** Present when the listener serves TLS. */
+  readonly tls: BrokerTls | undefined;
   /**
    * Drops every client connection but keeps serving, as a broker restart or an idle-connection reaper
    * does (MSK closes idle connections after 10 minutes). Returns how many were closed.
@@ -99,8 +126,31 @@ function resolveConfig(options: BrokerOptions): BrokerConfig {
   };
 }
 
+async function tlsIdentity(
+  options: BrokerOptions,
+  hosts: readonly string[],
+): Promise<{ identity: Pick<TlsIdentity, 'cert' | 'key'>; tls: BrokerTls } | undefined> {
+  const { tls } = options;
+  if (!tls) return undefined;
+  if (tls === true) {
+    if (options.dataDir === undefined) {
+      const identity = await generateTlsIdentity(hosts);
+      return { identity, tls: { ca: identity.ca, caFile: undefined } };
+    }
+    const identity = await loadOrCreateTlsIdentity(join(options.dataDir, 'tls'), hosts);
+    return { identity, tls: { ca: identity.ca, caFile: identity.caFile } };
+  }
+  const [cert, key, ca] = await Promise.all([
+    readFile(tls.certFile, 'utf8'),
+    readFile(tls.keyFile, 'utf8'),
+    tls.caFile === undefined ? undefined : readFile(tls.caFile, 'utf8'),
+  ]);
+  return { identity: { cert, key }, tls: { ca, caFile: tls.caFile } };
+}
+
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const config = resolveConfig(options);
+  const tls = await tlsIdentity(options, [...new Set([config.advertisedHost, '127.0.0.1', 'localhost'])]);
   const storage =
     options.storage ??
     (options.dataDir === undefined
@@ -109,17 +159,19 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   await storage.open();
   const groups = new GroupCoordinator({ minSessionTimeoutMs: options.minSessionTimeoutMs });
   let boundPort = config.port;
+  const apis = options.flexibleVersions ? EXTENDED_API_TABLE : CLASSIC_API_TABLE;
   const broker: BrokerContext = {
     config,
-    apis: options.flexibleVersions ? EXTENDED_API_TABLE : CLASSIC_API_TABLE,
+    apis: options.iam ? withSasl(apis) : apis,
     storage,
     groups,
     logger: config.logger,
+    ...(options.iam ? { iam: options.iam } : {}),
     advertised: () => ({ host: config.advertisedHost, port: config.advertisedPort ?? boundPort }),
   };
   let server: ListeningServer;
   try {
-    server = await listen(broker, config.host, config.port);
+    server = await listen(broker, config.host, config.port, tls?.identity);
   } catch (error) {
     await storage.close();
     throw error;
@@ -132,6 +184,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     port: boundPort,
     host: config.host,
     bootstrap: `${advertised.host}:${advertised.port}`,
+    tls: tls?.tls,
     disconnectClients: () => server.disconnectClients(),
     close: () => {
       closing ??= (async () => {

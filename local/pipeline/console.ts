@@ -76,6 +76,9 @@ export function welcome(pipeline: LocalPipeline, partitions: number): string {
     '',
     `  HTTP API    ${url}    POST /payments · GET /payments/{eventId}`,
     `  Kafka       ${pipeline.kafkaBrokers.join(',')}    topics ${pipeline.paymentsTopic} (${partitions} partitions), ${pipeline.deadLetterTopic}`,
+    ...(pipeline.kafkaSecurity
+      ? [`              ${pipeline.kafkaSecurity}; ingest and consume hold their roles' policies from lib/`]
+      : []),
     `  Ledger      ${pipeline.ledgerEndpoint}    DynamoDB API, table ${pipeline.ledgerTable}`,
     `  On failure  ${pipeline.onFailure}`,
     '',

@@ -4,7 +4,11 @@ import type { LambdaHandler } from '../lambda-runtime';
 /** The settings the Lambda handlers read from their environment at cold start (as the stack sets them). */
 export interface HandlerEnvironment {
   readonly KAFKA_BROKERS: string;
-  readonly KAFKA_AUTH: 'none';
+  readonly KAFKA_AUTH: 'none' | 'iam';
+  /** With IAM: the CA of the broker's TLS listener, the region tokens are signed for, the profiles' file. */
+  readonly KAFKA_CA_FILE?: string;
+  readonly AWS_REGION?: string;
+  readonly AWS_SHARED_CREDENTIALS_FILE?: string;
   readonly PAYMENTS_TOPIC: string;
   readonly DEAD_LETTER_TOPIC: string;
   readonly LEDGER_TABLE: string;
@@ -29,6 +33,12 @@ export class HandlerEnvironmentError extends Error {
   }
 }
 
+/** Settings one function has and the others do not (on AWS, each function has its own environment). */
+export interface FunctionEnvironments {
+  readonly ingest?: Readonly<Record<string, string>>;
+  readonly consume?: Readonly<Record<string, string>>;
+}
+
 let loaded: { environment: HandlerEnvironment; handlers: Promise<PipelineHandlers> } | undefined;
 
 /**
@@ -36,11 +46,15 @@ let loaded: { environment: HandlerEnvironment; handlers: Promise<PipelineHandler
  * warm clients at load (cold start). They are loaded once per process, like one warm execution environment
  * per function; a later pipeline in the same process must use the same settings.
  */
-export function loadHandlers(environment: HandlerEnvironment): Promise<PipelineHandlers> {
+export function loadHandlers(
+  environment: HandlerEnvironment,
+  functions: FunctionEnvironments = {},
+): Promise<PipelineHandlers> {
   if (loaded) {
     for (const [name, value] of Object.entries(environment)) {
       const previous = loaded.environment[name as keyof HandlerEnvironment];
-      if (previous !== value) throw new HandlerEnvironmentError(name, previous, value);
+      if (previous !== value)
+        throw new HandlerEnvironmentError(name, previous ?? '(unset)', value ?? '(unset)');
     }
     return loaded.handlers;
   }
@@ -58,11 +72,10 @@ export function loadHandlers(environment: HandlerEnvironment): Promise<PipelineH
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
   const handlers = (async (): Promise<PipelineHandlers> => {
-    const [ingest, status, consume] = await Promise.all([
-      import('../../functions/ingest/handler'),
-      import('../../functions/status/handler'),
-      import('../../functions/consume/handler'),
-    ]);
+    // One at a time, each with its own settings present while it reads them (at load, its cold start).
+    const ingest = await withEnvironment(functions.ingest, () => import('../../functions/ingest/handler'));
+    const status = await import('../../functions/status/handler');
+    const consume = await withEnvironment(functions.consume, () => import('../../functions/consume/handler'));
     return {
       ingest: ingest.handler as LambdaHandler<APIGatewayProxyEventV2, unknown>,
       status: status.handler as LambdaHandler<APIGatewayProxyEventV2, unknown>,
@@ -74,4 +87,20 @@ export function loadHandlers(environment: HandlerEnvironment): Promise<PipelineH
     loaded = undefined; // a failed cold start can be tried again
   });
   return handlers;
+}
+
+async function withEnvironment<T>(
+  variables: Readonly<Record<string, string>> | undefined,
+  load: () => Promise<T>,
+): Promise<T> {
+  const previous = Object.fromEntries(Object.keys(variables ?? {}).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, variables);
+  try {
+    return await load();
+  } finally {
+    for (const [name, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
 }

@@ -21,6 +21,7 @@ import { type LambdaHandler, localRegion } from '../lambda-runtime';
 import { ensureLedgerTable, type LedgerStore, startLedgerStore } from '../ledger-store';
 import { lockDataFolder } from './data-lock';
 import { loadHandlers } from './handlers';
+import { brokerWarningsTo, type LocalIamSetup, setUpLocalIam } from './iam';
 import { formatStatusLine, type PipelineStatus, statusReader } from './status';
 
 export { DataFolderInUseError } from './data-lock';
@@ -62,6 +63,11 @@ export interface LocalPipelineOptions {
   /** Where batches that exhausted their retries go: a JSONL file in dataDir or a topic. @default 'file' */
   readonly onFailure?: 'file' | 'topic';
   /**
+   * 'iam': the local broker serves MSK's IAM listener (TLS, SASL OAUTHBEARER, IAM policies) and the functions
+   * connect with KAFKA_AUTH=iam as principals holding the policies the stack gives their roles. @default 'none'
+   */
+  readonly auth?: 'none' | 'iam';
+  /**
    * Demo and test seams. `lostAcknowledgements` puts a proxy that loses a share of produce answers between
    * every client and the local broker; `brokerStorage` replaces the broker's storage engine; `ingest`
    * replaces the ingest handler module (e.g. one built with createIngestHandler and its own producer).
@@ -77,6 +83,8 @@ export interface LocalPipeline {
   /** Where to send requests, e.g. http://127.0.0.1:3000 */
   readonly httpUrl: string;
   readonly kafkaBrokers: readonly string[];
+  /** How clients reach Kafka, e.g. "TLS + IAM (CA .local/broker/tls/ca.pem)"; undefined for plaintext. */
+  readonly kafkaSecurity: string | undefined;
   readonly ledgerEndpoint: string;
   readonly dataDir: string;
   readonly paymentsTopic: string;
@@ -139,6 +147,18 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 
     let kafkaBrokers = options.kafkaBrokers;
     let proxy: LostAckProxy | undefined;
+    let iam: LocalIamSetup | undefined;
+    let caFile: string | undefined;
+    if (options.auth === 'iam') {
+      if (kafkaBrokers)
+        throw new Error('IAM authentication is emulated by the local broker only; drop --brokers');
+      log("reading the IAM policies of the stack's functions (a synthesis of lib/, some seconds)", 'info');
+      iam = await setUpLocalIam(join(dataDir, 'iam'), {
+        paymentsTopic,
+        deadLetterTopic,
+        consumerGroupId: CONSUMER_GROUP,
+      });
+    }
     if (!kafkaBrokers) {
       const brokerPort = options.brokerPort ?? 9092;
       let boundBrokerPort = brokerPort;
@@ -163,9 +183,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
           autoCreateTopics: false,
           ...(proxy ? { advertisedPort: proxy.port } : {}),
           ...(options.brokerStorage ? { storage: options.brokerStorage } : {}),
+          ...(iam ? { tls: true, iam: iam.iam, logger: brokerWarningsTo(log) } : {}),
         }),
       );
       boundBrokerPort = broker.port;
+      caFile = broker.tls?.caFile;
       cleanup.push(() => broker.close());
       kafkaBrokers = [broker.bootstrap];
     }
@@ -176,11 +198,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     );
     cleanup.push(() => store.close());
 
-    const kafka = new Kafka({
-      clientId: 'local-pipeline',
-      brokers: [...kafkaBrokers],
-      logLevel: logLevel.ERROR,
-    });
+    const clients = iam && caFile ? await iam.clients(kafkaBrokers, caFile) : undefined;
+    const kafka =
+      clients?.admin ??
+      new Kafka({ clientId: 'local-pipeline', brokers: [...kafkaBrokers], logLevel: logLevel.ERROR });
     const admin = kafka.admin();
     await admin.connect();
     cleanup.push(() => admin.disconnect());
@@ -208,14 +229,26 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const ledgerReader = createLedgerClient({ endpoint: store.endpoint, region });
     cleanup.push(async () => ledgerReader.destroy());
 
-    const handlers = await loadHandlers({
-      KAFKA_BROKERS: kafkaBrokers.join(','),
-      KAFKA_AUTH: 'none',
-      PAYMENTS_TOPIC: paymentsTopic,
-      DEAD_LETTER_TOPIC: deadLetterTopic,
-      LEDGER_TABLE: ledgerTable,
-      DYNAMODB_ENDPOINT: store.endpoint,
-    });
+    const handlers = await loadHandlers(
+      {
+        KAFKA_BROKERS: kafkaBrokers.join(','),
+        KAFKA_AUTH: iam ? 'iam' : 'none',
+        PAYMENTS_TOPIC: paymentsTopic,
+        DEAD_LETTER_TOPIC: deadLetterTopic,
+        LEDGER_TABLE: ledgerTable,
+        DYNAMODB_ENDPOINT: store.endpoint,
+        ...(iam && caFile
+          ? {
+              KAFKA_CA_FILE: caFile,
+              AWS_REGION: iam.region,
+              AWS_SHARED_CREDENTIALS_FILE: iam.credentialsFile,
+            }
+          : {}),
+      },
+      iam
+        ? { ingest: { AWS_PROFILE: iam.profiles.ingest }, consume: { AWS_PROFILE: iam.profiles.consume } }
+        : {},
+    );
 
     let onFailure: OnFailureDestination;
     if (options.onFailure === 'topic') {
@@ -226,7 +259,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       onFailure = fileDestination(join(dataDir, 'on-failure.jsonl'));
     }
     const eventSource: EventSource = await startEventSource({
-      kafka,
+      kafka: clients?.eventSource ?? kafka,
       bootstrapServers: kafkaBrokers,
       topic: paymentsTopic,
       groupId: CONSUMER_GROUP,
@@ -283,6 +316,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     return {
       httpUrl: gateway.url,
       kafkaBrokers,
+      kafkaSecurity: iam && caFile ? `TLS + IAM (CA ${caFile})` : undefined,
       ledgerEndpoint: store.endpoint,
       dataDir,
       paymentsTopic,

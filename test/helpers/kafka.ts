@@ -129,8 +129,11 @@ export interface StoredRecord {
  * Reads everything a topic holds up to its current end offsets, in partition then offset order.
  * Uses a consumer in a fresh group reading from the beginning.
  */
-export async function readTopic(brokers: readonly string[], topic: string): Promise<StoredRecord[]> {
-  const kafka = quietKafka(brokers);
+export async function readTopic(
+  brokers: readonly string[],
+  topic: string,
+  kafka: Kafka = quietKafka(brokers),
+): Promise<StoredRecord[]> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());

@@ -24,10 +24,12 @@ export const ApiKey = {
   SyncGroup: 14,
   DescribeGroups: 15,
   ListGroups: 16,
+  SaslHandshake: 17,
   ApiVersions: 18,
   CreateTopics: 19,
   DeleteTopics: 20,
   InitProducerId: 22,
+  SaslAuthenticate: 36,
 } as const;
 export type ApiKeyValue = (typeof ApiKey)[keyof typeof ApiKey];
 
@@ -104,6 +106,21 @@ export class ApiTable {
     const api = this.byKey.get(apiKey);
     return api !== undefined && apiVersion >= api.minVersion && apiVersion <= api.maxVersion;
   }
+}
+
+/**
+ * Served only on a listener with SASL authentication, as Kafka advertises them only there. SaslHandshake v0
+ * (the SASL tokens then travel unframed) is not served: kafkajs and the Java client use v1. SaslHandshake
+ * has no flexible version.
+ */
+export const SASL_APIS: readonly ApiVersionRange[] = [
+  range('SaslHandshake', 1, 1, Number.POSITIVE_INFINITY),
+  range('SaslAuthenticate', 0, 1, 2),
+];
+
+/** A table that also serves the SASL APIs. */
+export function withSasl(table: ApiTable): ApiTable {
+  return new ApiTable([...table.apis, ...SASL_APIS]);
 }
 
 export const CLASSIC_API_TABLE = new ApiTable(SUPPORTED_APIS);

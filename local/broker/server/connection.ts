@@ -4,6 +4,7 @@
  * earlier long-poll Fetch). Bad input closes this connection only, with the reason logged.
  */
 import type { Socket } from 'node:net';
+import { SaslSession } from '../auth/sasl-session';
 import { ProtocolError } from '../protocol/errors';
 import { decodeRequestHeader } from '../protocol/header';
 import { type BrokerContext, CloseConnection, type Served } from './context';
@@ -20,6 +21,8 @@ export class Connection {
   private readonly queue: ResponseSlot[] = [];
   private readonly closed = new AbortController();
   private readonly remote: string;
+  /** Present when the listener requires SASL authentication. */
+  private readonly sasl: SaslSession | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -28,6 +31,13 @@ export class Connection {
     this.frames = new FrameDecoder(broker.config.maxFrameBytes);
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     socket.setNoDelay(true);
+    this.sasl = broker.iam
+      ? new SaslSession({
+          iam: broker.iam,
+          logger: broker.logger,
+          onExpired: (reason) => this.close(reason, 'info'),
+        })
+      : undefined;
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', (error) =>
       this.broker.logger.info('connection error', { remote: this.remote, error: error.message }),
@@ -41,6 +51,7 @@ export class Connection {
         });
       }
       this.closed.abort();
+      this.sasl?.end();
     });
   }
 
@@ -53,6 +64,7 @@ export class Connection {
     if (this.closed.signal.aborted) return;
     this.broker.logger[level]('closing connection', { remote: this.remote, reason });
     this.closed.abort();
+    this.sasl?.end();
     this.socket.destroy();
   }
 
@@ -81,10 +93,16 @@ export class Connection {
         this.close(handler.reason);
         return;
       }
+      if (this.sasl && !this.sasl.allows(header.apiKey)) {
+        // Kafka closes a connection that sends other requests before completing SASL authentication.
+        this.close(`API key ${header.apiKey} requested before SASL authentication`);
+        return;
+      }
       served = handler(body, this.broker, {
         header,
         clientHost: this.socket.remoteAddress ?? '',
         signal: this.closed.signal,
+        ...(this.sasl ? { sasl: this.sasl, access: this.sasl.access } : {}),
       });
     } catch (error) {
       this.fail(error);
@@ -134,6 +152,15 @@ export class Connection {
       // Corked: the parts of every ready response leave in one writev, record batches uncopied.
       for (const part of slot.frame ?? []) this.socket.write(part);
     }
-    process.nextTick(() => this.socket.uncork());
+    process.nextTick(() => {
+      this.socket.uncork();
+      // A failed SASL authentication is answered, then the connection is closed (as Kafka does).
+      const failure = this.sasl?.failure;
+      if (failure !== undefined && !this.closed.signal.aborted) {
+        this.broker.logger.warn('closing connection', { remote: this.remote, reason: failure });
+        this.closed.abort();
+        this.socket.end();
+      }
+    });
   }
 }

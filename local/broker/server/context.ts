@@ -1,4 +1,7 @@
 /** What request handlers share: the broker's settings, its storage and its group coordinator. */
+import type { Access } from '../auth/kafka-permissions';
+import type { LocalIam } from '../auth/local-iam';
+import type { SaslSession } from '../auth/sasl-session';
 import type { GroupCoordinator } from '../groups/coordinator';
 import type { ApiTable } from '../protocol/api-keys';
 import { type RequestHeader, startResponse } from '../protocol/header';
@@ -15,6 +18,8 @@ export interface BrokerContext {
   readonly storage: BrokerStorage;
   readonly groups: GroupCoordinator;
   readonly logger: BrokerLogger;
+  /** Principals and policies when clients must authenticate with MSK IAM tokens (SASL OAUTHBEARER). */
+  readonly iam?: LocalIam;
   /** Host and port clients are told to connect to. */
   advertised(): { host: string; port: number };
 }
@@ -24,6 +29,10 @@ export interface RequestContext {
   readonly clientHost: string;
   /** Aborts when the connection or the broker closes, ending long polls. */
   readonly signal: AbortSignal;
+  /** The connection's SASL state, on a listener that requires authentication. */
+  readonly sasl?: SaslSession;
+  /** What the authenticated principal may do; requests are checked against it when present. */
+  readonly access?: Access;
 }
 
 /** A handler's answer when the protocol says no response is sent (Produce with acks = 0). */

@@ -1,4 +1,23 @@
 /** Which handler serves which API key. ApiVersions is answered here, including its version fallback. */
+import {
+  createTopicsPermission,
+  deleteTopicsPermission,
+  describeGroupsPermission,
+  fetchPermission,
+  findCoordinatorPermission,
+  guarded,
+  heartbeatPermission,
+  initProducerIdPermission,
+  joinGroupPermission,
+  leaveGroupPermission,
+  listGroupsPermission,
+  listOffsetsPermission,
+  metadataPermission,
+  offsetCommitPermission,
+  offsetFetchPermission,
+  producePermission,
+  syncGroupPermission,
+} from '../auth/kafka-permissions';
 import { ApiKey, type ApiTable } from '../protocol/api-keys';
 import { encodeApiVersionsResponse } from '../protocol/apis/api-versions';
 import { decodeCreateTopicsRequest, encodeCreateTopicsResponse } from '../protocol/apis/create-topics';
@@ -19,6 +38,11 @@ import { decodeMetadataRequest, encodeMetadataResponse } from '../protocol/apis/
 import { decodeOffsetCommitRequest, encodeOffsetCommitResponse } from '../protocol/apis/offset-commit';
 import { decodeOffsetFetchRequest, encodeOffsetFetchResponse } from '../protocol/apis/offset-fetch';
 import { decodeProduceRequest, encodeProduceResponse } from '../protocol/apis/produce';
+import {
+  decodeSaslAuthenticateRequest,
+  encodeSaslAuthenticateResponse,
+} from '../protocol/apis/sasl-authenticate';
+import { decodeSaslHandshakeRequest, encodeSaslHandshakeResponse } from '../protocol/apis/sasl-handshake';
 import { decodeSyncGroupRequest, encodeSyncGroupResponse } from '../protocol/apis/sync-group';
 import { ErrorCode } from '../protocol/error-codes';
 import { type RequestHeader, startResponse } from '../protocol/header';
@@ -39,35 +63,110 @@ import { handleMetadata } from './handlers/metadata';
 import { handleOffsetCommit, handleOffsetFetch } from './handlers/offsets';
 import { handleProduce } from './handlers/produce';
 import { handleInitProducerId } from './handlers/producer-id';
+import { handleSaslAuthenticate, handleSaslHandshake } from './handlers/sasl';
 import { handleCreateTopics, handleDeleteTopics } from './handlers/topics';
 
 const noBody = (_reader: Reader, _version: number): undefined => undefined;
 
+/** Each API's codec and handler; on an IAM-authenticated connection the handler sits behind its permission. */
 const handlers = new Map<number, RequestHandler>([
-  [ApiKey.Produce, route(decodeProduceRequest, handleProduce, encodeProduceResponse)],
-  [ApiKey.Fetch, route(decodeFetchRequest, handleFetch, encodeFetchResponse)],
-  [ApiKey.ListOffsets, route(decodeListOffsetsRequest, handleListOffsets, encodeListOffsetsResponse)],
-  [ApiKey.Metadata, route(decodeMetadataRequest, handleMetadata, encodeMetadataResponse)],
-  [ApiKey.OffsetCommit, route(decodeOffsetCommitRequest, handleOffsetCommit, encodeOffsetCommitResponse)],
-  [ApiKey.OffsetFetch, route(decodeOffsetFetchRequest, handleOffsetFetch, encodeOffsetFetchResponse)],
+  [
+    ApiKey.Produce,
+    route(decodeProduceRequest, guarded(producePermission, handleProduce), encodeProduceResponse),
+  ],
+  [ApiKey.Fetch, route(decodeFetchRequest, guarded(fetchPermission, handleFetch), encodeFetchResponse)],
+  [
+    ApiKey.ListOffsets,
+    route(
+      decodeListOffsetsRequest,
+      guarded(listOffsetsPermission, handleListOffsets),
+      encodeListOffsetsResponse,
+    ),
+  ],
+  [
+    ApiKey.Metadata,
+    route(decodeMetadataRequest, guarded(metadataPermission, handleMetadata), encodeMetadataResponse),
+  ],
+  [
+    ApiKey.OffsetCommit,
+    route(
+      decodeOffsetCommitRequest,
+      guarded(offsetCommitPermission, handleOffsetCommit),
+      encodeOffsetCommitResponse,
+    ),
+  ],
+  [
+    ApiKey.OffsetFetch,
+    route(
+      decodeOffsetFetchRequest,
+      guarded(offsetFetchPermission, handleOffsetFetch),
+      encodeOffsetFetchResponse,
+    ),
+  ],
   [
     ApiKey.FindCoordinator,
-    route(decodeFindCoordinatorRequest, handleFindCoordinator, encodeFindCoordinatorResponse),
+    route(
+      decodeFindCoordinatorRequest,
+      guarded(findCoordinatorPermission, handleFindCoordinator),
+      encodeFindCoordinatorResponse,
+    ),
   ],
-  [ApiKey.JoinGroup, route(decodeJoinGroupRequest, handleJoinGroup, encodeJoinGroupResponse)],
-  [ApiKey.Heartbeat, route(decodeHeartbeatRequest, handleHeartbeat, encodeHeartbeatResponse)],
-  [ApiKey.LeaveGroup, route(decodeLeaveGroupRequest, handleLeaveGroup, encodeLeaveGroupResponse)],
-  [ApiKey.SyncGroup, route(decodeSyncGroupRequest, handleSyncGroup, encodeSyncGroupResponse)],
+  [
+    ApiKey.JoinGroup,
+    route(decodeJoinGroupRequest, guarded(joinGroupPermission, handleJoinGroup), encodeJoinGroupResponse),
+  ],
+  [
+    ApiKey.Heartbeat,
+    route(decodeHeartbeatRequest, guarded(heartbeatPermission, handleHeartbeat), encodeHeartbeatResponse),
+  ],
+  [
+    ApiKey.LeaveGroup,
+    route(decodeLeaveGroupRequest, guarded(leaveGroupPermission, handleLeaveGroup), encodeLeaveGroupResponse),
+  ],
+  [
+    ApiKey.SyncGroup,
+    route(decodeSyncGroupRequest, guarded(syncGroupPermission, handleSyncGroup), encodeSyncGroupResponse),
+  ],
   [
     ApiKey.DescribeGroups,
-    route(decodeDescribeGroupsRequest, handleDescribeGroups, encodeDescribeGroupsResponse),
+    route(
+      decodeDescribeGroupsRequest,
+      guarded(describeGroupsPermission, handleDescribeGroups),
+      encodeDescribeGroupsResponse,
+    ),
   ],
-  [ApiKey.ListGroups, route(noBody, handleListGroups, encodeListGroupsResponse)],
-  [ApiKey.CreateTopics, route(decodeCreateTopicsRequest, handleCreateTopics, encodeCreateTopicsResponse)],
-  [ApiKey.DeleteTopics, route(decodeDeleteTopicsRequest, handleDeleteTopics, encodeDeleteTopicsResponse)],
+  [
+    ApiKey.ListGroups,
+    route(noBody, guarded(listGroupsPermission, handleListGroups), encodeListGroupsResponse),
+  ],
+  [
+    ApiKey.CreateTopics,
+    route(
+      decodeCreateTopicsRequest,
+      guarded(createTopicsPermission, handleCreateTopics),
+      encodeCreateTopicsResponse,
+    ),
+  ],
+  [
+    ApiKey.DeleteTopics,
+    route(
+      decodeDeleteTopicsRequest,
+      guarded(deleteTopicsPermission, handleDeleteTopics),
+      encodeDeleteTopicsResponse,
+    ),
+  ],
   [
     ApiKey.InitProducerId,
-    route(decodeInitProducerIdRequest, handleInitProducerId, encodeInitProducerIdResponse),
+    route(
+      decodeInitProducerIdRequest,
+      guarded(initProducerIdPermission, handleInitProducerId),
+      encodeInitProducerIdResponse,
+    ),
+  ],
+  [ApiKey.SaslHandshake, route(decodeSaslHandshakeRequest, handleSaslHandshake, encodeSaslHandshakeResponse)],
+  [
+    ApiKey.SaslAuthenticate,
+    route(decodeSaslAuthenticateRequest, handleSaslAuthenticate, encodeSaslAuthenticateResponse),
   ],
 ]);
 

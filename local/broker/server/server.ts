@@ -1,5 +1,6 @@
-/** The TCP listener: accepts connections and closes them all on shutdown. */
+/** The TCP or TLS listener: accepts connections and closes them all on shutdown. */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { Connection } from './connection';
 import type { BrokerContext } from './context';
 
@@ -11,13 +12,28 @@ export interface ListeningServer {
   close(): Promise<void>;
 }
 
-export function listen(broker: BrokerContext, host: string, port: number): Promise<ListeningServer> {
+export function listen(
+  broker: BrokerContext,
+  host: string,
+  port: number,
+  tls?: Pick<TlsOptions, 'cert' | 'key'>,
+): Promise<ListeningServer> {
   const connections = new Set<Connection>();
-  const server: Server = createServer((socket: Socket) => {
+  const accept = (socket: Socket) => {
     const connection = new Connection(socket, broker);
     connections.add(connection);
     socket.on('close', () => connections.delete(connection));
-  });
+  };
+  const server: Server = tls ? createTlsServer(tls, accept) : createServer(accept);
+  if (tls) {
+    // A client that does not trust the certificate (or speaks plaintext) fails before any Kafka request.
+    server.on('tlsClientError', (error, socket) =>
+      broker.logger.info('TLS handshake failed', {
+        remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`,
+        error: error.message,
+      }),
+    );
+  }
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host, port }, () => {

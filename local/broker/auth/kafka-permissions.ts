@@ -1,0 +1,401 @@
+/**
+ * Which MSK IAM action each Kafka request needs, on which resource, and the answer when it is denied.
+ * MSK maps Kafka's ACL operations to `kafka-cluster:` actions (Amazon MSK developer guide, "Semantics of IAM
+ * authorization policy actions and resources"): WRITE topic → WriteData, READ topic → ReadData, DESCRIBE
+ * topic → DescribeTopic, CREATE / DELETE topic → CreateTopic / DeleteTopic, READ group → AlterGroup,
+ * DESCRIBE group → DescribeGroup, IDEMPOTENT_WRITE cluster → WriteDataIdempotently, DESCRIBE cluster →
+ * DescribeCluster, transactional ids → Describe/AlterTransactionalId. Which operation each API checks, and
+ * the error it answers with, follow Apache Kafka's KafkaApis: a denied topic gets TOPIC_AUTHORIZATION_FAILED
+ * (29) in its own entry, a denied group GROUP_AUTHORIZATION_FAILED (30), the cluster
+ * CLUSTER_AUTHORIZATION_FAILED (31).
+ *
+ * Each rule takes the decoded request and either answers it outright or hands the handler the part the
+ * principal may touch, adding the refused entries to the handler's answer.
+ */
+import type { CreateTopicsRequest, CreateTopicsResponse } from '../protocol/apis/create-topics';
+import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../protocol/apis/delete-topics';
+import type { DescribeGroupsRequest, DescribeGroupsResponse } from '../protocol/apis/describe-groups';
+import type { FetchRequest, FetchResponse } from '../protocol/apis/fetch';
+import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../protocol/apis/find-coordinator';
+import type { HeartbeatRequest, HeartbeatResponse } from '../protocol/apis/heartbeat';
+import type { InitProducerIdRequest, InitProducerIdResponse } from '../protocol/apis/init-producer-id';
+import type { JoinGroupRequest, JoinGroupResponse } from '../protocol/apis/join-group';
+import type { LeaveGroupRequest, LeaveGroupResponse } from '../protocol/apis/leave-group';
+import type { ListGroupsResponse } from '../protocol/apis/list-groups';
+import type { ListOffsetsRequest, ListOffsetsResponse } from '../protocol/apis/list-offsets';
+import type { MetadataRequest, MetadataResponse } from '../protocol/apis/metadata';
+import type { OffsetCommitRequest, OffsetCommitResponse } from '../protocol/apis/offset-commit';
+import type { OffsetFetchRequest, OffsetFetchResponse } from '../protocol/apis/offset-fetch';
+import type { ProduceRequest, ProduceResponse } from '../protocol/apis/produce';
+import type { SyncGroupRequest, SyncGroupResponse } from '../protocol/apis/sync-group';
+import { ErrorCode } from '../protocol/error-codes';
+import {
+  type BrokerContext,
+  CloseConnection,
+  type HandlerResult,
+  NO_RESPONSE,
+  type RequestContext,
+} from '../server/context';
+
+export const KafkaAction = {
+  Connect: 'kafka-cluster:Connect',
+  DescribeCluster: 'kafka-cluster:DescribeCluster',
+  WriteDataIdempotently: 'kafka-cluster:WriteDataIdempotently',
+  CreateTopic: 'kafka-cluster:CreateTopic',
+  DescribeTopic: 'kafka-cluster:DescribeTopic',
+  DeleteTopic: 'kafka-cluster:DeleteTopic',
+  ReadData: 'kafka-cluster:ReadData',
+  WriteData: 'kafka-cluster:WriteData',
+  DescribeGroup: 'kafka-cluster:DescribeGroup',
+  AlterGroup: 'kafka-cluster:AlterGroup',
+  DescribeTransactionalId: 'kafka-cluster:DescribeTransactionalId',
+  AlterTransactionalId: 'kafka-cluster:AlterTransactionalId',
+} as const;
+export type KafkaActionName = (typeof KafkaAction)[keyof typeof KafkaAction];
+
+/** What one authenticated connection may do: its principal's policy over this cluster's resources. */
+export interface Access {
+  readonly principalArn: string;
+  readonly clusterArn: string;
+  topicArn(topic: string): string;
+  groupArn(group: string): string;
+  transactionalIdArn(id: string): string;
+  /**
+   * Whether the policy allows the action on the resource. A refusal is logged with both, unless it only
+   * leaves something out of a listing (Metadata or ListGroups for everything).
+   */
+  may(action: KafkaActionName, resource: string, listing?: 'listing'): boolean;
+}
+
+export type Admission<Request, Response> =
+  | { readonly answer: HandlerResult<Response> }
+  | { readonly request: Request; readonly finish?: (response: Response) => Response };
+
+export type Permission<Request, Response> = (
+  request: Request,
+  access: Access,
+) => Admission<Request, Response>;
+
+type Handle<Request, Response> = (
+  request: Request,
+  broker: BrokerContext,
+  context: RequestContext,
+) => HandlerResult<Response> | Promise<HandlerResult<Response>>;
+
+/** The handler behind its permission rule; unchanged on a connection without IAM authentication. */
+export function guarded<Request, Response>(
+  permission: Permission<Request, Response>,
+  handle: Handle<Request, Response>,
+): Handle<Request, Response> {
+  return (request, broker, context) => {
+    if (!context.access) return handle(request, broker, context);
+    const admission = permission(request, context.access);
+    if ('answer' in admission) return admission.answer;
+    const { finish } = admission;
+    const result = handle(admission.request, broker, context);
+    if (!finish) return result;
+    const complete = (outcome: HandlerResult<Response>): HandlerResult<Response> =>
+      outcome === NO_RESPONSE || outcome instanceof CloseConnection ? outcome : finish(outcome);
+    return result instanceof Promise ? result.then(complete) : complete(result);
+  };
+}
+
+/** Splits named items into those the principal may act on and those it may not. */
+function split<T>(items: readonly T[], allowed: (item: T) => boolean): { allowed: T[]; denied: T[] } {
+  const result = { allowed: [] as T[], denied: [] as T[] };
+  for (const item of items) (allowed(item) ? result.allowed : result.denied).push(item);
+  return result;
+}
+
+const DENIED_TOPIC = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+const DENIED_GROUP = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+
+export const producePermission: Permission<ProduceRequest, ProduceResponse> = (request, access) => {
+  const transactionDenied =
+    request.transactionalId !== null &&
+    !access.may(KafkaAction.AlterTransactionalId, access.transactionalIdArn(request.transactionalId));
+  const topics = split(
+    request.topics,
+    (topic) => !transactionDenied && access.may(KafkaAction.WriteData, access.topicArn(topic.name)),
+  );
+  if (topics.denied.length === 0) return { request };
+  const errorCode = transactionDenied ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : DENIED_TOPIC;
+  const refused = topics.denied.map((topic) => ({
+    name: topic.name,
+    partitions: topic.partitions.map((partition) => ({
+      index: partition.index,
+      errorCode,
+      baseOffset: -1n,
+      logAppendTimeMs: -1n,
+      logStartOffset: -1n,
+      errorMessage: null,
+    })),
+  }));
+  if (topics.allowed.length === 0) return { answer: request.acks === 0 ? NO_RESPONSE : { topics: refused } };
+  return {
+    request: { ...request, topics: topics.allowed },
+    finish: (response) => ({ topics: [...response.topics, ...refused] }),
+  };
+};
+
+export const fetchPermission: Permission<FetchRequest, FetchResponse> = (request, access) => {
+  const topics = split(request.topics, (topic) =>
+    access.may(KafkaAction.ReadData, access.topicArn(topic.topic)),
+  );
+  if (topics.denied.length === 0) return { request };
+  const refused = topics.denied.map((topic) => ({
+    topic: topic.topic,
+    partitions: topic.partitions.map((partition) => ({
+      partition: partition.partition,
+      errorCode: DENIED_TOPIC,
+      highWatermark: -1n,
+      lastStableOffset: -1n,
+      logStartOffset: -1n,
+      batches: [],
+    })),
+  }));
+  if (topics.allowed.length === 0) return { answer: { errorCode: 0, sessionId: 0, topics: refused } };
+  return {
+    request: { ...request, topics: topics.allowed },
+    finish: (response) => ({ ...response, topics: [...response.topics, ...refused] }),
+  };
+};
+
+export const listOffsetsPermission: Permission<ListOffsetsRequest, ListOffsetsResponse> = (
+  request,
+  access,
+) => {
+  const topics = split(request.topics, (topic) =>
+    access.may(KafkaAction.DescribeTopic, access.topicArn(topic.name)),
+  );
+  if (topics.denied.length === 0) return { request };
+  const refused = topics.denied.map((topic) => ({
+    name: topic.name,
+    partitions: topic.partitions.map((partition) => ({
+      partitionIndex: partition.partitionIndex,
+      errorCode: DENIED_TOPIC,
+      timestamp: -1n,
+      offset: -1n,
+    })),
+  }));
+  if (topics.allowed.length === 0) return { answer: { topics: refused } };
+  return {
+    request: { ...request, topics: topics.allowed },
+    finish: (response) => ({ topics: [...response.topics, ...refused] }),
+  };
+};
+
+/** Metadata for all topics lists only those the principal may describe, as Kafka does. */
+export const metadataPermission: Permission<MetadataRequest, MetadataResponse> = (request, access) => {
+  const describable = (name: string, listing?: 'listing') =>
+    access.may(KafkaAction.DescribeTopic, access.topicArn(name), listing);
+  if (request.topics === null) {
+    return {
+      request,
+      finish: (response) => ({
+        ...response,
+        topics: response.topics.filter((topic) => describable(topic.name, 'listing')),
+      }),
+    };
+  }
+  const topics = split(request.topics, (name) => describable(name));
+  if (topics.denied.length === 0) return { request };
+  const refused = topics.denied.map((name) => ({ errorCode: DENIED_TOPIC, name, partitions: [] }));
+  return {
+    request: { ...request, topics: topics.allowed },
+    finish: (response) => ({ ...response, topics: [...response.topics, ...refused] }),
+  };
+};
+
+export const offsetCommitPermission: Permission<OffsetCommitRequest, OffsetCommitResponse> = (
+  request,
+  access,
+) => {
+  const refuse = (topics: OffsetCommitRequest['topics'], errorCode: number) =>
+    topics.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitions.map((partition) => ({
+        partitionIndex: partition.partitionIndex,
+        errorCode,
+      })),
+    }));
+  if (!access.may(KafkaAction.AlterGroup, access.groupArn(request.groupId))) {
+    return { answer: { topics: refuse(request.topics, DENIED_GROUP) } };
+  }
+  const topics = split(request.topics, (topic) =>
+    access.may(KafkaAction.ReadData, access.topicArn(topic.name)),
+  );
+  if (topics.denied.length === 0) return { request };
+  const refused = refuse(topics.denied, DENIED_TOPIC);
+  if (topics.allowed.length === 0) return { answer: { topics: refused } };
+  return {
+    request: { ...request, topics: topics.allowed },
+    finish: (response) => ({ topics: [...response.topics, ...refused] }),
+  };
+};
+
+export const offsetFetchPermission: Permission<OffsetFetchRequest, OffsetFetchResponse> = (
+  request,
+  access,
+) => {
+  const groups = split(request.groups, (group) =>
+    access.may(KafkaAction.DescribeGroup, access.groupArn(group.groupId)),
+  );
+  if (groups.denied.length === 0) return { request };
+  const refused = groups.denied.map((group) => ({
+    groupId: group.groupId,
+    errorCode: DENIED_GROUP,
+    topics: [],
+  }));
+  if (groups.allowed.length === 0) return { answer: { groups: refused } };
+  return {
+    request: { ...request, groups: groups.allowed },
+    finish: (response) => ({ ...response, groups: [...response.groups, ...refused] }),
+  };
+};
+
+/** FindCoordinator key types: 0 a consumer group, 1 a transactional id. */
+export const findCoordinatorPermission: Permission<FindCoordinatorRequest, FindCoordinatorResponse> = (
+  request,
+  access,
+) => {
+  const allowed = (key: string) =>
+    request.keyType === 1
+      ? access.may(KafkaAction.DescribeTransactionalId, access.transactionalIdArn(key))
+      : access.may(KafkaAction.DescribeGroup, access.groupArn(key));
+  const keys = split(request.keys, allowed);
+  if (keys.denied.length === 0) return { request };
+  const errorCode = request.keyType === 1 ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : DENIED_GROUP;
+  const refused = keys.denied.map((key) => ({
+    key,
+    errorCode,
+    errorMessage: null,
+    nodeId: -1,
+    host: '',
+    port: -1,
+  }));
+  if (keys.allowed.length === 0) return { answer: { coordinators: refused } };
+  return {
+    request: { ...request, keys: keys.allowed },
+    finish: (response) => ({ coordinators: [...response.coordinators, ...refused] }),
+  };
+};
+
+/** Joining, syncing, heartbeating and leaving a group are Kafka's READ on the group: AlterGroup. */
+function groupMembership<Request extends { readonly groupId: string }, Response>(
+  denied: (request: Request) => Response,
+): Permission<Request, Response> {
+  return (request, access) =>
+    access.may(KafkaAction.AlterGroup, access.groupArn(request.groupId))
+      ? { request }
+      : { answer: denied(request) };
+}
+
+export const joinGroupPermission = groupMembership<JoinGroupRequest, JoinGroupResponse>((request) => ({
+  errorCode: DENIED_GROUP,
+  generationId: -1,
+  protocolName: '',
+  leader: '',
+  memberId: request.memberId,
+  members: [],
+}));
+export const syncGroupPermission = groupMembership<SyncGroupRequest, SyncGroupResponse>(() => ({
+  errorCode: DENIED_GROUP,
+  assignment: Buffer.alloc(0),
+}));
+export const heartbeatPermission = groupMembership<HeartbeatRequest, HeartbeatResponse>(() => ({
+  errorCode: DENIED_GROUP,
+}));
+export const leaveGroupPermission = groupMembership<LeaveGroupRequest, LeaveGroupResponse>(() => ({
+  errorCode: DENIED_GROUP,
+  members: [],
+}));
+
+export const describeGroupsPermission: Permission<DescribeGroupsRequest, DescribeGroupsResponse> = (
+  request,
+  access,
+) => {
+  const groups = split(request.groups, (group) =>
+    access.may(KafkaAction.DescribeGroup, access.groupArn(group)),
+  );
+  if (groups.denied.length === 0) return { request };
+  const refused = groups.denied.map((groupId) => ({
+    errorCode: DENIED_GROUP,
+    groupId,
+    groupState: '',
+    protocolType: '',
+    protocolData: '',
+    members: [],
+  }));
+  return {
+    request: { ...request, groups: groups.allowed },
+    finish: (response) => ({ groups: [...response.groups, ...refused] }),
+  };
+};
+
+/** ListGroups: every group with DESCRIBE on the cluster, otherwise those the principal may describe. */
+export const listGroupsPermission: Permission<undefined, ListGroupsResponse> = (request, access) => {
+  if (access.may(KafkaAction.DescribeCluster, access.clusterArn, 'listing')) return { request };
+  return {
+    request,
+    finish: (response) => ({
+      ...response,
+      groups: response.groups.filter((group) =>
+        access.may(KafkaAction.DescribeGroup, access.groupArn(group.groupId), 'listing'),
+      ),
+    }),
+  };
+};
+
+export const createTopicsPermission: Permission<CreateTopicsRequest, CreateTopicsResponse> = (
+  request,
+  access,
+) => {
+  const topics = split(request.topics, (topic) =>
+    access.may(KafkaAction.CreateTopic, access.topicArn(topic.name)),
+  );
+  if (topics.denied.length === 0) return { request };
+  const refused = topics.denied.map((topic) => ({
+    name: topic.name,
+    errorCode: DENIED_TOPIC,
+    errorMessage: `${KafkaAction.CreateTopic} is not allowed on ${access.topicArn(topic.name)}`,
+  }));
+  if (topics.allowed.length === 0) return { answer: { topics: refused } };
+  return {
+    request: { ...request, topics: topics.allowed },
+    finish: (response) => ({ topics: [...response.topics, ...refused] }),
+  };
+};
+
+export const deleteTopicsPermission: Permission<DeleteTopicsRequest, DeleteTopicsResponse> = (
+  request,
+  access,
+) => {
+  const topics = split(request.topicNames, (name) =>
+    access.may(KafkaAction.DeleteTopic, access.topicArn(name)),
+  );
+  if (topics.denied.length === 0) return { request };
+  const refused = topics.denied.map((name) => ({ name, errorCode: DENIED_TOPIC }));
+  if (topics.allowed.length === 0) return { answer: { responses: refused } };
+  return {
+    request: { ...request, topicNames: topics.allowed },
+    finish: (response) => ({ responses: [...response.responses, ...refused] }),
+  };
+};
+
+/** An idempotent producer id is Kafka's IDEMPOTENT_WRITE on the cluster; a transactional one its id. */
+export const initProducerIdPermission: Permission<InitProducerIdRequest, InitProducerIdResponse> = (
+  request,
+  access,
+) => {
+  const allowed =
+    request.transactionalId === null
+      ? access.may(KafkaAction.WriteDataIdempotently, access.clusterArn)
+      : access.may(KafkaAction.AlterTransactionalId, access.transactionalIdArn(request.transactionalId));
+  if (allowed) return { request };
+  const errorCode =
+    request.transactionalId === null
+      ? ErrorCode.CLUSTER_AUTHORIZATION_FAILED
+      : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+  return { answer: { errorCode, producerId: -1n, producerEpoch: -1 } };
+};
