@@ -2,13 +2,14 @@
  * The local Kafka-compatible broker, started in-process: `startBroker(options)` → `{ port, host, close() }`.
  * File-backed storage when `dataDir` is given, in-memory otherwise.
  */
-import { GroupCoordinator } from './groups/coordinator';
+import { DEFAULT_INITIAL_REBALANCE_DELAY_MS, GroupCoordinator } from './groups/coordinator';
 import { CLASSIC_API_TABLE, EXTENDED_API_TABLE } from './protocol/api-keys';
 import {
   type BrokerConfig,
   BrokerConfigError,
   DEFAULT_MAX_FRAME_BYTES,
   requireHost,
+  requireNonNegativeInteger,
   requirePort,
   requirePositiveInteger,
 } from './server/config';
@@ -50,6 +51,12 @@ export interface BrokerOptions {
   readonly flexibleVersions?: boolean;
   /** Smallest session timeout a consumer may ask for (group.min.session.timeout.ms). @default 6000 */
   readonly minSessionTimeoutMs?: number;
+  /**
+   * How long the first rebalance of an empty consumer group waits for more members
+   * (group.initial.rebalance.delay.ms), so consumers starting together share one generation. Tests
+   * that start single consumers may set 0. @default 3000 (Kafka's and MSK's)
+   */
+  readonly initialRebalanceDelayMs?: number;
   /** @default warnings and errors as JSON lines on stderr */
   readonly logger?: BrokerLogger;
   /** A storage engine to use instead of creating one (tests). It is opened and closed by the broker. */
@@ -107,7 +114,13 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       ? createMemoryStorage()
       : createFileStorage({ dataDir: options.dataDir, fsync: options.fsync }));
   await storage.open();
-  const groups = new GroupCoordinator({ minSessionTimeoutMs: options.minSessionTimeoutMs });
+  const groups = new GroupCoordinator({
+    minSessionTimeoutMs: options.minSessionTimeoutMs,
+    initialRebalanceDelayMs: requireNonNegativeInteger(
+      'initialRebalanceDelayMs',
+      options.initialRebalanceDelayMs ?? DEFAULT_INITIAL_REBALANCE_DELAY_MS,
+    ),
+  });
   let boundPort = config.port;
   const broker: BrokerContext = {
     config,

@@ -28,7 +28,7 @@ export interface CoordinatorOptions {
   readonly maxSessionTimeoutMs?: number;
   /**
    * group.initial.rebalance.delay.ms: how long the first rebalance of an empty group waits for more
-   * members. Kafka's default is 3000; 0 here so that local runs and tests start at once.
+   * members, so consumers starting together share one generation. @default 3000 (Kafka's and MSK's)
    */
   readonly initialRebalanceDelayMs?: number;
 }
@@ -66,7 +66,12 @@ interface Group {
   joinTimer: NodeJS.Timeout | undefined;
   /** The first rebalance after Empty waits the initial delay even when everyone has joined. */
   delayingInitialJoin: boolean;
+  /** A member joined during the current initial delay, which then waits once more. */
+  newMemberAdded: boolean;
 }
+
+/** Kafka's and MSK's group.initial.rebalance.delay.ms. */
+export const DEFAULT_INITIAL_REBALANCE_DELAY_MS = 3000;
 
 const EMPTY = Buffer.alloc(0);
 const MAX_TIMER_MS = 2_147_483_647;
@@ -77,6 +82,11 @@ function joinError(errorCode: number, memberId = ''): JoinGroupResponse {
 
 function syncError(errorCode: number): SyncGroupResponse {
   return { errorCode, assignment: EMPTY };
+}
+
+/** Timers take 0 to 2^31-1 ms; rebalance timeouts come from clients unchecked. */
+function timerDelay(ms: number): number {
+  return Math.min(Math.max(ms, 0), MAX_TIMER_MS);
 }
 
 function sameProtocols(a: readonly GroupProtocol[], b: readonly GroupProtocol[]): boolean {
@@ -95,7 +105,7 @@ export class GroupCoordinator {
   constructor(options: CoordinatorOptions = {}) {
     this.minSessionTimeoutMs = options.minSessionTimeoutMs ?? 6000;
     this.maxSessionTimeoutMs = options.maxSessionTimeoutMs ?? 1_800_000;
-    this.initialRebalanceDelayMs = options.initialRebalanceDelayMs ?? 0;
+    this.initialRebalanceDelayMs = options.initialRebalanceDelayMs ?? DEFAULT_INITIAL_REBALANCE_DELAY_MS;
   }
 
   join(request: JoinGroupRequest, context: JoinContext): Promise<JoinGroupResponse> {
@@ -262,6 +272,7 @@ export class GroupCoordinator {
       pendingMembers: new Map(),
       joinTimer: undefined,
       delayingInitialJoin: false,
+      newMemberAdded: false,
     };
     this.groups.set(groupId, group);
     return group;
@@ -306,6 +317,7 @@ export class GroupCoordinator {
       };
       if (group.members.size === 0) group.protocolType = request.protocolType;
       group.members.set(memberId, member);
+      group.newMemberAdded = true;
       this.prepareRebalance(group);
       this.checkJoinComplete(group);
     });
@@ -341,15 +353,39 @@ export class GroupCoordinator {
     const wasEmpty = group.state === 'Empty';
     group.state = 'PreparingRebalance';
     for (const member of group.members.values()) if (member.awaitingJoin) clearTimeout(member.sessionTimer);
-    // Members get up to their rebalance timeout to rejoin; an empty group's first rebalance waits
-    // group.initial.rebalance.delay.ms for more members.
-    let delay = 0;
-    for (const member of group.members.values()) delay = Math.max(delay, member.rebalanceTimeoutMs);
-    if (wasEmpty) delay = this.initialRebalanceDelayMs;
-    group.delayingInitialJoin = wasEmpty && delay > 0;
     clearTimeout(group.joinTimer);
-    // Timers take 0 to 2^31-1 ms; the rebalance timeout comes from clients unchecked.
-    group.joinTimer = setTimeout(() => this.completeJoin(group), Math.min(Math.max(delay, 0), MAX_TIMER_MS));
+    let rebalanceTimeoutMs = 0;
+    for (const member of group.members.values()) {
+      rebalanceTimeoutMs = Math.max(rebalanceTimeoutMs, member.rebalanceTimeoutMs);
+    }
+    if (wasEmpty && this.initialRebalanceDelayMs > 0) {
+      // Kafka's InitialDelayedJoin: wait the initial delay, and again while new members keep coming,
+      // up to the rebalance timeout in all.
+      group.delayingInitialJoin = true;
+      group.newMemberAdded = false;
+      this.delayInitialJoin(
+        group,
+        this.initialRebalanceDelayMs,
+        Math.max(rebalanceTimeoutMs - this.initialRebalanceDelayMs, 0),
+      );
+      return;
+    }
+    // Members get up to their rebalance timeout to rejoin.
+    group.delayingInitialJoin = false;
+    group.joinTimer = setTimeout(() => this.completeJoin(group), timerDelay(rebalanceTimeoutMs));
+    group.joinTimer.unref();
+  }
+
+  private delayInitialJoin(group: Group, delayMs: number, remainingMs: number): void {
+    group.joinTimer = setTimeout(() => {
+      if (group.newMemberAdded && remainingMs > 0) {
+        group.newMemberAdded = false;
+        const next = Math.min(delayMs, remainingMs);
+        this.delayInitialJoin(group, next, remainingMs - next);
+        return;
+      }
+      this.completeJoin(group);
+    }, timerDelay(delayMs));
     group.joinTimer.unref();
   }
 

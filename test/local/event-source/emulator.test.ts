@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { MSKEvent } from 'aws-lambda';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, silentLogger, startBroker } from '../../../local/broker';
+import { type RunningBroker, startBroker } from '../../../local/broker';
 import {
   consumerLag,
   type EventSource,
@@ -14,6 +14,7 @@ import {
   startEventSource,
   topicDestination,
 } from '../../../local/event-source';
+import { FAST_TEST_BROKER } from '../../helpers/kafka';
 
 let broker: RunningBroker;
 let kafka: Kafka;
@@ -22,7 +23,7 @@ let folder: string;
 const running: EventSource[] = [];
 
 beforeAll(async () => {
-  broker = await startBroker({ port: 0, logger: silentLogger });
+  broker = await startBroker({ ...FAST_TEST_BROKER, port: 0 });
   kafka = new Kafka({
     clientId: 'event-source-test',
     brokers: [broker.bootstrap],

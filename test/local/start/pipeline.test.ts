@@ -70,6 +70,8 @@ describe('the local pipeline', () => {
       brokerPort: 0,
       ledgerPort: 0,
       batchingWindowMs: 50,
+      // The event source's consumer group forms at once instead of after MSK's 3 s initial delay.
+      initialRebalanceDelayMs: 0,
     };
     pipeline = await startLocalPipeline(options);
     const base = pipeline.httpUrl;

@@ -7,8 +7,8 @@ import {
 } from '@platformatic/kafka';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, silentLogger, startBroker } from '../../../../local/broker';
-import { freshTopicName as freshName } from '../../../helpers/kafka';
+import { type RunningBroker, startBroker } from '../../../../local/broker';
+import { FAST_TEST_BROKER, freshTopicName as freshName } from '../../../helpers/kafka';
 
 // @platformatic/kafka 1.x implements no API version older than the first flexible ones (ApiVersions v3,
 // Metadata v9, Fetch v12, ...), so it needs the broker's flexible versions on.
@@ -17,7 +17,7 @@ describe('@platformatic/kafka against the broker', () => {
   let admin: Admin;
 
   beforeAll(async () => {
-    broker = await startBroker({ logger: silentLogger, flexibleVersions: true });
+    broker = await startBroker({ ...FAST_TEST_BROKER, flexibleVersions: true });
     admin = new Kafka({ clientId: 'admin', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
   });

@@ -36,7 +36,8 @@ describe('GroupCoordinator', () => {
 
   beforeEach(() => {
     vi.useFakeTimers();
-    coordinator = new GroupCoordinator();
+    // No initial delay: these cases are about what follows the first join (the delay has its own cases).
+    coordinator = new GroupCoordinator({ initialRebalanceDelayMs: 0 });
   });
 
   afterEach(() => {
@@ -261,5 +262,49 @@ describe('GroupCoordinator', () => {
     expect(coordinator.validateCommit('payments', a.memberId, 1)).toBe(0);
     expect(coordinator.validateCommit('payments', a.memberId, 0)).toBe(ErrorCode.ILLEGAL_GENERATION);
     expect(coordinator.validateCommit('payments', 'stranger', 1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+  });
+});
+
+describe('GroupCoordinator initial rebalance delay (group.initial.rebalance.delay.ms)', () => {
+  let coordinator: GroupCoordinator;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    coordinator = new GroupCoordinator();
+  });
+
+  afterEach(() => {
+    coordinator.close();
+    vi.useRealTimers();
+  });
+
+  /** Resolves to the answer, or undefined while the join is still pending. */
+  function watch<T>(pending: Promise<T>): () => T | undefined {
+    let answer: T | undefined;
+    void pending.then((value) => {
+      answer = value;
+    });
+    return () => answer;
+  }
+
+  it("waits Kafka's 3000 ms by default before the first generation of an empty group", async () => {
+    const only = watch((await joinNew(coordinator)).joined);
+    await vi.advanceTimersByTimeAsync(2_999);
+    expect(only()).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(only()?.generationId).toBe(1);
+  });
+
+  it('gives members that start together one generation, waiting again while new members arrive', async () => {
+    const a = watch((await joinNew(coordinator)).joined);
+    await vi.advanceTimersByTimeAsync(2_000);
+    const b = watch((await joinNew(coordinator)).joined);
+    // At 3000 ms a member arrived during the delay: Kafka's InitialDelayedJoin waits once more.
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(a()).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(2_500);
+    expect(a()?.generationId).toBe(1);
+    expect(b()?.generationId).toBe(1);
+    expect(a()?.members.length ?? 0).toBe(2);
   });
 });
