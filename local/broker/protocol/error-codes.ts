@@ -27,6 +27,7 @@ export const ErrorCode = {
   NON_EMPTY_GROUP: 68,
   GROUP_ID_NOT_FOUND: 69,
   MEMBER_ID_REQUIRED: 79,
+  FENCED_INSTANCE_ID: 82,
   INVALID_RECORD: 87,
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
