@@ -18,6 +18,7 @@ import { type BrokerLogger, consoleLogger } from './server/logger';
 import { type ListeningServer, listen } from './server/server';
 import { createFileStorage, createMemoryStorage, type FsyncPolicy } from './storage';
 import type { BrokerStorage } from './storage/types';
+import { TransactionCoordinator } from './transactions/coordinator';
 
 export { BrokerConfigError } from './server/config';
 export type { BrokerLogger } from './server/logger';
@@ -121,12 +122,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       options.initialRebalanceDelayMs ?? DEFAULT_INITIAL_REBALANCE_DELAY_MS,
     ),
   });
+  const transactions = new TransactionCoordinator(storage, config.logger);
   let boundPort = config.port;
   const broker: BrokerContext = {
     config,
     apis: options.flexibleVersions ? EXTENDED_API_TABLE : CLASSIC_API_TABLE,
     storage,
     groups,
+    transactions,
     logger: config.logger,
     advertised: () => ({ host: config.advertisedHost, port: config.advertisedPort ?? boundPort }),
   };
@@ -149,6 +152,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     close: () => {
       closing ??= (async () => {
         groups.close();
+        transactions.close();
         await server.close();
         await storage.close();
       })();

@@ -1,10 +1,11 @@
-/** What request handlers share: the broker's settings, its storage and its group coordinator. */
+/** What request handlers share: the broker's settings, its storage, its group and transaction coordinators. */
 import type { GroupCoordinator } from '../groups/coordinator';
 import type { ApiTable } from '../protocol/api-keys';
 import { type RequestHeader, startResponse } from '../protocol/header';
 import type { Reader } from '../protocol/reader';
 import type { Writer } from '../protocol/writer';
 import type { BrokerStorage, TopicDescription } from '../storage/types';
+import type { TransactionCoordinator } from '../transactions/coordinator';
 import type { BrokerConfig } from './config';
 import type { BrokerLogger } from './logger';
 
@@ -14,6 +15,7 @@ export interface BrokerContext {
   readonly apis: ApiTable;
   readonly storage: BrokerStorage;
   readonly groups: GroupCoordinator;
+  readonly transactions: TransactionCoordinator;
   readonly logger: BrokerLogger;
   /** Host and port clients are told to connect to. */
   advertised(): { host: string; port: number };

@@ -1,9 +1,18 @@
 /** Which handler serves which API key. ApiVersions is answered here, including its version fallback. */
 import { ApiKey, type ApiTable } from '../protocol/api-keys';
+import {
+  decodeAddOffsetsToTxnRequest,
+  encodeTransactionErrorResponse,
+} from '../protocol/apis/add-offsets-to-txn';
+import {
+  decodeAddPartitionsToTxnRequest,
+  encodeAddPartitionsToTxnResponse,
+} from '../protocol/apis/add-partitions-to-txn';
 import { encodeApiVersionsResponse } from '../protocol/apis/api-versions';
 import { decodeCreateTopicsRequest, encodeCreateTopicsResponse } from '../protocol/apis/create-topics';
 import { decodeDeleteTopicsRequest, encodeDeleteTopicsResponse } from '../protocol/apis/delete-topics';
 import { decodeDescribeGroupsRequest, encodeDescribeGroupsResponse } from '../protocol/apis/describe-groups';
+import { decodeEndTxnRequest } from '../protocol/apis/end-txn';
 import { decodeFetchRequest, encodeFetchResponse } from '../protocol/apis/fetch';
 import {
   decodeFindCoordinatorRequest,
@@ -20,6 +29,10 @@ import { decodeOffsetCommitRequest, encodeOffsetCommitResponse } from '../protoc
 import { decodeOffsetFetchRequest, encodeOffsetFetchResponse } from '../protocol/apis/offset-fetch';
 import { decodeProduceRequest, encodeProduceResponse } from '../protocol/apis/produce';
 import { decodeSyncGroupRequest, encodeSyncGroupResponse } from '../protocol/apis/sync-group';
+import {
+  decodeTxnOffsetCommitRequest,
+  encodeTxnOffsetCommitResponse,
+} from '../protocol/apis/txn-offset-commit';
 import { ErrorCode } from '../protocol/error-codes';
 import { type RequestHeader, startResponse } from '../protocol/header';
 import type { Reader } from '../protocol/reader';
@@ -40,6 +53,12 @@ import { handleOffsetCommit, handleOffsetFetch } from './handlers/offsets';
 import { handleProduce } from './handlers/produce';
 import { handleInitProducerId } from './handlers/producer-id';
 import { handleCreateTopics, handleDeleteTopics } from './handlers/topics';
+import {
+  handleAddOffsetsToTxn,
+  handleAddPartitionsToTxn,
+  handleEndTxn,
+  handleTxnOffsetCommit,
+} from './handlers/transactions';
 
 const noBody = (_reader: Reader, _version: number): undefined => undefined;
 
@@ -68,6 +87,19 @@ const handlers = new Map<number, RequestHandler>([
   [
     ApiKey.InitProducerId,
     route(decodeInitProducerIdRequest, handleInitProducerId, encodeInitProducerIdResponse),
+  ],
+  [
+    ApiKey.AddPartitionsToTxn,
+    route(decodeAddPartitionsToTxnRequest, handleAddPartitionsToTxn, encodeAddPartitionsToTxnResponse),
+  ],
+  [
+    ApiKey.AddOffsetsToTxn,
+    route(decodeAddOffsetsToTxnRequest, handleAddOffsetsToTxn, encodeTransactionErrorResponse),
+  ],
+  [ApiKey.EndTxn, route(decodeEndTxnRequest, handleEndTxn, encodeTransactionErrorResponse)],
+  [
+    ApiKey.TxnOffsetCommit,
+    route(decodeTxnOffsetCommitRequest, handleTxnOffsetCommit, encodeTxnOffsetCommitResponse),
   ],
 ]);
 

@@ -163,6 +163,7 @@ describe('Fetch codec', () => {
                     lastStableOffset: 9n,
                     logStartOffset: 0n,
                     batches,
+                    abortedTransactions: [{ producerId: 4n, firstOffset: 2n }],
                   },
                 ],
               },
@@ -171,7 +172,13 @@ describe('Fetch codec', () => {
         ),
       );
       const partition = (decoded.responses as { partitions: Record<string, unknown>[] }[])[0]?.partitions[0];
-      expect(partition).toMatchObject({ partition: 1, errorCode: 0, highWatermark: '9' });
+      expect(partition).toMatchObject({
+        partition: 1,
+        errorCode: 0,
+        highWatermark: '9',
+        lastStableOffset: '9',
+        abortedTransactions: [{ producerId: '4', firstOffset: '2' }],
+      });
       const messages = partition?.messages as { offset: string; value: Buffer }[];
       expect(messages.map((m) => [m.offset, m.value.toString().slice(0, 1)])).toEqual([
         ['7', 'a'],
