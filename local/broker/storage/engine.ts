@@ -69,6 +69,13 @@ interface AppendWaiter {
   readonly wake: () => void;
 }
 
+const UNKNOWN_PARTITION_APPEND: AppendResult = {
+  errorCode: StorageError.UNKNOWN_TOPIC_OR_PARTITION,
+  baseOffset: -1n,
+  logStartOffset: -1n,
+  duplicate: false,
+};
+
 const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 export class StorageEngine implements BrokerStorage {
@@ -164,12 +171,7 @@ export class StorageEngine implements BrokerStorage {
   ): Promise<AppendResult> {
     const log = this.partition(topic, partition);
     if (!log) {
-      return Promise.resolve({
-        errorCode: StorageError.UNKNOWN_TOPIC_OR_PARTITION,
-        baseOffset: -1n,
-        logStartOffset: -1n,
-        duplicate: false,
-      });
+      return Promise.resolve(UNKNOWN_PARTITION_APPEND);
     }
     return log.append(batch, header, durable);
   }
@@ -181,12 +183,7 @@ export class StorageEngine implements BrokerStorage {
   ): Promise<AppendResult> {
     const log = this.partition(topic, partition);
     if (!log) {
-      return Promise.resolve({
-        errorCode: StorageError.UNKNOWN_TOPIC_OR_PARTITION,
-        baseOffset: -1n,
-        logStartOffset: -1n,
-        duplicate: false,
-      });
+      return Promise.resolve(UNKNOWN_PARTITION_APPEND);
     }
     return log.appendTransactionMarker(marker);
   }
@@ -220,6 +217,10 @@ export class StorageEngine implements BrokerStorage {
     const log = this.partition(topic, partition);
     if (!log) return { errorCode: StorageError.UNKNOWN_TOPIC_OR_PARTITION, offset: -1n, timestamp: -1n };
     return log.listOffset(timestamp);
+  }
+
+  lastStableOffset(topic: string, partition: number): bigint {
+    return this.partition(topic, partition)?.lastStableOffset ?? -1n;
   }
 
   waitForAppend(

@@ -59,6 +59,10 @@ export class PartitionLog {
     return this.logEndOffset;
   }
 
+  get lastStableOffset(): bigint {
+    return this.transactions.lastStableOffset(this.logEndOffset);
+  }
+
   /** Indexes a batch already in the segment (start-up replay, in offset order) and replays its producer state. */
   restore({ position, bytes, header }: StoredBytes): void {
     const baseOffset = this.logEndOffset;
@@ -128,7 +132,7 @@ export class PartitionLog {
    * read_committed stops at the last stable offset and lists the aborted transactions it overlaps.
    */
   read(fetchOffset: bigint, maxBytes: number, isolation: IsolationLevel = 'read_uncommitted'): ReadResult {
-    const lastStableOffset = this.transactions.lastStableOffset(this.logEndOffset);
+    const { lastStableOffset } = this;
     const base = {
       highWatermark: this.logEndOffset,
       lastStableOffset,

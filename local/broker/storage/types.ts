@@ -134,6 +134,11 @@ export interface BrokerStorage {
     partition: number,
     timestamp: bigint,
   ): { errorCode: StorageErrorCode; offset: bigint; timestamp: bigint };
+  /**
+   * The first offset of the partition's earliest open transaction, or its high watermark: where a
+   * read_committed consumer's "latest" is (ListOffsets with isolation_level 1). -1 for an unknown partition.
+   */
+  lastStableOffset(topic: string, partition: number): bigint;
   /** Resolves on the next append to any of the given partitions, or when the signal aborts. */
   waitForAppend(
     partitions: ReadonlyArray<{ topic: string; partition: number }>,

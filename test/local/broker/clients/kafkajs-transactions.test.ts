@@ -108,6 +108,28 @@ describe('kafkajs transactions against the broker', () => {
     ]);
   });
 
+  it('holds read_committed readers at the last stable offset while a transaction is open', async () => {
+    const topic = await freshTopic();
+    const producer = await transactionalProducer(`open-${randomUUID()}`);
+    const plain = kafka.producer({ idempotent: true });
+    await plain.connect();
+    await plain.send({ topic, messages: messages('before') });
+    const transaction = await producer.transaction();
+    await transaction.send({ topic, messages: messages('in-transaction') });
+    await plain.send({ topic, messages: messages('after') });
+
+    // ListOffsets latest: read_committed (kafkajs's admin) gets the last stable offset.
+    expect((await admin.fetchTopicOffsets(topic))[0]?.high).toBe('1');
+    const uncommitted = await readValues(topic, 'read_uncommitted', (values) => values.includes('after'));
+    expect(uncommitted).toEqual(['before', 'in-transaction', 'after']);
+
+    await transaction.commit();
+    await plain.disconnect();
+    expect((await admin.fetchTopicOffsets(topic))[0]?.high).toBe('4');
+    const committed = await readValues(topic, 'read_committed', (values) => values.includes('after'));
+    expect(committed).toEqual(['before', 'in-transaction', 'after']);
+  });
+
   it('fences a zombie: a new producer with the same transactional id aborts its transaction and its epoch', async () => {
     const topic = await freshTopic();
     const transactionalId = `zombie-${randomUUID()}`;

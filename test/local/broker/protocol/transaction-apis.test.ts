@@ -4,7 +4,7 @@
  * kafkajs decodes.
  */
 import { describe, expect, it } from 'vitest';
-import { ApiKey, supportedApi } from '../../../../local/broker/protocol/api-keys';
+import { ApiKey } from '../../../../local/broker/protocol/api-keys';
 import {
   decodeAddOffsetsToTxnRequest,
   encodeTransactionErrorResponse,
@@ -22,28 +22,8 @@ import {
   encodeTransactionMarker,
   transactionResultOf,
 } from '../../../../local/broker/protocol/control-record';
-import { Reader } from '../../../../local/broker/protocol/reader';
 import { decodeRecordBatch, validateRecordBatch } from '../../../../local/broker/protocol/record-batch';
-import { Writer } from '../../../../local/broker/protocol/writer';
-import { kafkajsApi, kafkajsVersions } from './kafkajs-codec';
-
-function sharedVersions(api: string, apiKey: number): number[] {
-  const range = supportedApi(apiKey);
-  if (!range) throw new Error(`api key ${apiKey} is not served`);
-  return kafkajsVersions(api).filter((v) => v >= range.minVersion && v <= range.maxVersion);
-}
-
-async function requestBody(api: string, version: number, args: object): Promise<Reader> {
-  const { request } = kafkajsApi(api, version, args);
-  expect(request.apiVersion).toBe(version);
-  return new Reader((await request.encode()).buffer);
-}
-
-function responseBody(encode: (writer: Writer) => void): Buffer {
-  const writer = new Writer();
-  encode(writer);
-  return writer.finish();
-}
+import { kafkajsApi, requestBody, responseBody, sharedVersions } from './kafkajs-codec';
 
 const producer = { transactionalId: 'tx-1', producerId: '42', producerEpoch: 3 };
 const decodedProducer = { transactionalId: 'tx-1', producerId: 42n, producerEpoch: 3 };
