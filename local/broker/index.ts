@@ -5,13 +5,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LocalIam } from './auth/local-iam';
-import { GroupCoordinator } from './groups/coordinator';
+import { DEFAULT_INITIAL_REBALANCE_DELAY_MS, GroupCoordinator } from './groups/coordinator';
 import { CLASSIC_API_TABLE, EXTENDED_API_TABLE, withSasl } from './protocol/api-keys';
 import {
   type BrokerConfig,
   BrokerConfigError,
   DEFAULT_MAX_FRAME_BYTES,
   requireHost,
+  requireNonNegativeInteger,
   requirePort,
   requirePositiveInteger,
 } from './server/config';
@@ -21,6 +22,7 @@ import { type ListeningServer, listen } from './server/server';
 import { createFileStorage, createMemoryStorage, type FsyncPolicy } from './storage';
 import type { BrokerStorage } from './storage/types';
 import { generateTlsIdentity, loadOrCreateTlsIdentity, type TlsIdentity } from './tls/certificates';
+import { TransactionCoordinator } from './transactions/coordinator';
 
 export type { PolicyDocument, PolicyStatement } from './auth/iam-policy';
 export { type Credentials, LocalIam } from './auth/local-iam';
@@ -57,6 +59,12 @@ export interface BrokerOptions {
   readonly flexibleVersions?: boolean;
   /** Smallest session timeout a consumer may ask for (group.min.session.timeout.ms). @default 6000 */
   readonly minSessionTimeoutMs?: number;
+  /**
+   * How long the first rebalance of an empty consumer group waits for more members
+   * (group.initial.rebalance.delay.ms), so consumers starting together share one generation. Tests
+   * that start single consumers may set 0. @default 3000 (Kafka's and MSK's)
+   */
+  readonly initialRebalanceDelayMs?: number;
   /** @default warnings and errors as JSON lines on stderr */
   readonly logger?: BrokerLogger;
   /** A storage engine to use instead of creating one (tests). It is opened and closed by the broker. */
@@ -157,7 +165,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       ? createMemoryStorage()
       : createFileStorage({ dataDir: options.dataDir, fsync: options.fsync }));
   await storage.open();
-  const groups = new GroupCoordinator({ minSessionTimeoutMs: options.minSessionTimeoutMs });
+  const groups = new GroupCoordinator({
+    minSessionTimeoutMs: options.minSessionTimeoutMs,
+    initialRebalanceDelayMs: requireNonNegativeInteger(
+      'initialRebalanceDelayMs',
+      options.initialRebalanceDelayMs ?? DEFAULT_INITIAL_REBALANCE_DELAY_MS,
+    ),
+  });
+  const transactions = new TransactionCoordinator(storage, config.logger);
   let boundPort = config.port;
   const apis = options.flexibleVersions ? EXTENDED_API_TABLE : CLASSIC_API_TABLE;
   const broker: BrokerContext = {
@@ -165,6 +180,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     apis: options.iam ? withSasl(apis) : apis,
     storage,
     groups,
+    transactions,
     logger: config.logger,
     ...(options.iam ? { iam: options.iam } : {}),
     advertised: () => ({ host: config.advertisedHost, port: config.advertisedPort ?? boundPort }),
@@ -189,6 +205,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     close: () => {
       closing ??= (async () => {
         groups.close();
+        transactions.close();
         await server.close();
         await storage.close();
       })();

@@ -74,6 +74,8 @@ export interface LocalPipelineOptions {
    */
   readonly lostAcknowledgements?: { readonly dropShare: number; readonly seed?: number };
   readonly brokerStorage?: BrokerStorage;
+  /** The local broker's group.initial.rebalance.delay.ms; tests set 0. @default 3000 (MSK's) */
+  readonly initialRebalanceDelayMs?: number;
   readonly ingest?: LambdaHandler<APIGatewayProxyEventV2, unknown>;
   /** Receives one line per consume invocation ('info' when it succeeded) and per failed request. @default none */
   readonly log?: (line: string, level: LogLevel) => void;
@@ -184,6 +186,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
           ...(proxy ? { advertisedPort: proxy.port } : {}),
           ...(options.brokerStorage ? { storage: options.brokerStorage } : {}),
           ...(iam ? { tls: true, iam: iam.iam, logger: brokerWarningsTo(log) } : {}),
+          ...(options.initialRebalanceDelayMs === undefined
+            ? {}
+            : { initialRebalanceDelayMs: options.initialRebalanceDelayMs }),
         }),
       );
       boundBrokerPort = broker.port;

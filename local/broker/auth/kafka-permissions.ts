@@ -151,6 +151,7 @@ export const fetchPermission: Permission<FetchRequest, FetchResponse> = (request
       highWatermark: -1n,
       lastStableOffset: -1n,
       logStartOffset: -1n,
+      abortedTransactions: [],
       batches: [],
     })),
   }));

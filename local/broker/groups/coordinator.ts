@@ -10,6 +10,11 @@
  *
  * Join and sync requests resolve when the rebalance reaches the point Kafka would answer them, so a
  * client's JoinGroup stays pending until every known member has rejoined, as with Kafka.
+ *
+ * Static membership (KIP-345): a member that joins with a group.instance.id keeps its place while its
+ * session lasts. When the same instance id joins again with no member id (a restarted process), it takes
+ * over the old member's place and assignment under a new member id without a rebalance, and the old
+ * member id is fenced: its heartbeats, syncs, commits and joins get FENCED_INSTANCE_ID.
  */
 import { randomUUID } from 'node:crypto';
 import type { DescribedGroup } from '../protocol/apis/describe-groups';
@@ -28,7 +33,7 @@ export interface CoordinatorOptions {
   readonly maxSessionTimeoutMs?: number;
   /**
    * group.initial.rebalance.delay.ms: how long the first rebalance of an empty group waits for more
-   * members. Kafka's default is 3000; 0 here so that local runs and tests start at once.
+   * members, so consumers starting together share one generation. @default 3000 (Kafka's and MSK's)
    */
   readonly initialRebalanceDelayMs?: number;
 }
@@ -66,7 +71,14 @@ interface Group {
   joinTimer: NodeJS.Timeout | undefined;
   /** The first rebalance after Empty waits the initial delay even when everyone has joined. */
   delayingInitialJoin: boolean;
+  /** A member joined during the current initial delay, which then waits once more. */
+  newMemberAdded: boolean;
+  /** group.instance.id → the member id that currently holds it (KIP-345). */
+  readonly staticMembers: Map<string, string>;
 }
+
+/** Kafka's and MSK's group.initial.rebalance.delay.ms. */
+export const DEFAULT_INITIAL_REBALANCE_DELAY_MS = 3000;
 
 const EMPTY = Buffer.alloc(0);
 const MAX_TIMER_MS = 2_147_483_647;
@@ -77,6 +89,11 @@ function joinError(errorCode: number, memberId = ''): JoinGroupResponse {
 
 function syncError(errorCode: number): SyncGroupResponse {
   return { errorCode, assignment: EMPTY };
+}
+
+/** Timers take 0 to 2^31-1 ms; rebalance timeouts come from clients unchecked. */
+function timerDelay(ms: number): number {
+  return Math.min(Math.max(ms, 0), MAX_TIMER_MS);
 }
 
 function sameProtocols(a: readonly GroupProtocol[], b: readonly GroupProtocol[]): boolean {
@@ -95,7 +112,7 @@ export class GroupCoordinator {
   constructor(options: CoordinatorOptions = {}) {
     this.minSessionTimeoutMs = options.minSessionTimeoutMs ?? 6000;
     this.maxSessionTimeoutMs = options.maxSessionTimeoutMs ?? 1_800_000;
-    this.initialRebalanceDelayMs = options.initialRebalanceDelayMs ?? 0;
+    this.initialRebalanceDelayMs = options.initialRebalanceDelayMs ?? DEFAULT_INITIAL_REBALANCE_DELAY_MS;
   }
 
   join(request: JoinGroupRequest, context: JoinContext): Promise<JoinGroupResponse> {
@@ -111,9 +128,16 @@ export class GroupCoordinator {
     if (!this.acceptsProtocols(group, request)) {
       return Promise.resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, request.memberId));
     }
+    const instanceId = request.groupInstanceId;
     if (request.memberId === '') {
-      const memberId = `${context.clientId || 'member'}-${randomUUID()}`;
-      // KIP-394: from v4 a new member first gets its id and must join again with it, so that a
+      // Kafka names static members after their instance id, dynamic ones after their client id.
+      const memberId = `${instanceId ?? (context.clientId || 'member')}-${randomUUID()}`;
+      if (instanceId !== null) {
+        const previous = group.members.get(group.staticMembers.get(instanceId) ?? '');
+        if (previous) return this.replaceStaticMember(group, previous, memberId, request, context);
+        return this.addMemberAndRebalance(group, memberId, request, context);
+      }
+      // KIP-394: from v4 a new dynamic member first gets its id and must join again with it, so that a
       // client that times out and retries does not leave an orphan member behind.
       if (context.version >= 4) {
         this.addPendingMember(group, memberId, request.sessionTimeoutMs);
@@ -127,8 +151,11 @@ export class GroupCoordinator {
       group.pendingMembers.delete(request.memberId);
       return this.addMemberAndRebalance(group, request.memberId, request, context);
     }
+    const memberError = this.memberError(group, request.memberId, instanceId);
     const member = group.members.get(request.memberId);
-    if (!member) return Promise.resolve(joinError(ErrorCode.UNKNOWN_MEMBER_ID, request.memberId));
+    if (memberError !== ErrorCode.NONE || !member) {
+      return Promise.resolve(joinError(memberError || ErrorCode.UNKNOWN_MEMBER_ID, request.memberId));
+    }
     const unchanged = sameProtocols(member.protocols, request.protocols);
     if (
       unchanged &&
@@ -145,8 +172,9 @@ export class GroupCoordinator {
   sync(request: SyncGroupRequest): Promise<SyncGroupResponse> {
     const fail = (errorCode: number) => Promise.resolve(syncError(errorCode));
     const group = this.groups.get(request.groupId);
+    const memberError = this.memberError(group, request.memberId, request.groupInstanceId);
     const member = group?.members.get(request.memberId);
-    if (!group || !member) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (memberError !== ErrorCode.NONE || !group || !member) return fail(memberError);
     if (request.generationId !== group.generationId) return fail(ErrorCode.ILLEGAL_GENERATION);
     this.restartSession(group, member);
     switch (group.state) {
@@ -165,10 +193,11 @@ export class GroupCoordinator {
     }
   }
 
-  heartbeat(groupId: string, memberId: string, generationId: number): number {
+  heartbeat(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): number {
     const group = this.groups.get(groupId);
+    const memberError = this.memberError(group, memberId, groupInstanceId);
     const member = group?.members.get(memberId);
-    if (!group || !member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (memberError !== ErrorCode.NONE || !group || !member) return memberError;
     if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
     this.restartSession(group, member);
     return group.state === 'PreparingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
@@ -179,14 +208,21 @@ export class GroupCoordinator {
     const group = this.groups.get(groupId);
     return members.map((leaving) => {
       if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
-      const pendingTimer = group.pendingMembers.get(leaving.memberId);
+      // v3+: a static member may leave by its instance id alone (Kafka's removeMembersFromGroup).
+      const memberId =
+        leaving.memberId === '' && leaving.groupInstanceId !== null
+          ? (group.staticMembers.get(leaving.groupInstanceId) ?? '')
+          : leaving.memberId;
+      const memberError = this.memberError(group, memberId, leaving.groupInstanceId);
+      if (memberError === ErrorCode.FENCED_INSTANCE_ID) return memberError;
+      const pendingTimer = group.pendingMembers.get(memberId);
       if (pendingTimer) {
         clearTimeout(pendingTimer);
-        group.pendingMembers.delete(leaving.memberId);
+        group.pendingMembers.delete(memberId);
         this.checkJoinComplete(group);
         return ErrorCode.NONE;
       }
-      const member = group.members.get(leaving.memberId);
+      const member = group.members.get(memberId);
       if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
       this.removeMember(group, member);
       return ErrorCode.NONE;
@@ -194,12 +230,18 @@ export class GroupCoordinator {
   }
 
   /** Whether an OffsetCommit from this member and generation may be stored (Kafka's doCommitOffsets). */
-  validateCommit(groupId: string, memberId: string, generationId: number): number {
+  validateCommit(
+    groupId: string,
+    memberId: string,
+    groupInstanceId: string | null,
+    generationId: number,
+  ): number {
     const group = this.groups.get(groupId);
     // Negative generation: a client that only stores offsets, without joining (a "simple" group).
     if (generationId < 0 && (!group || group.state === 'Empty')) return ErrorCode.NONE;
+    const memberError = this.memberError(group, memberId, groupInstanceId);
     const member = group?.members.get(memberId);
-    if (!group || !member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (memberError !== ErrorCode.NONE || !group || !member) return memberError;
     if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
     if (group.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
     this.restartSession(group, member);
@@ -262,9 +304,69 @@ export class GroupCoordinator {
       pendingMembers: new Map(),
       joinTimer: undefined,
       delayingInitialJoin: false,
+      newMemberAdded: false,
+      staticMembers: new Map(),
     };
     this.groups.set(groupId, group);
     return group;
+  }
+
+  /**
+   * FENCED_INSTANCE_ID when another member id holds the instance id (Kafka checks this first),
+   * UNKNOWN_MEMBER_ID when the member is not in the group, NONE otherwise.
+   */
+  private memberError(group: Group | undefined, memberId: string, groupInstanceId: string | null): number {
+    if (group && groupInstanceId !== null) {
+      const holder = group.staticMembers.get(groupInstanceId);
+      if (holder !== undefined && holder !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    }
+    return group?.members.has(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+  }
+
+  /**
+   * A known instance id joined again without a member id: the new member id takes the old one's place
+   * and assignment (Kafka's updateStaticMemberAndRebalance). In a Stable group whose protocol would not
+   * change there is no rebalance: the join is answered with the current generation, and with the old
+   * leader id, so that a returning leader does not compute an assignment nobody would receive.
+   */
+  private replaceStaticMember(
+    group: Group,
+    previous: Member,
+    memberId: string,
+    request: JoinGroupRequest,
+    context: JoinContext,
+  ): Promise<JoinGroupResponse> {
+    const currentLeader = group.leaderId;
+    clearTimeout(previous.sessionTimer);
+    previous.awaitingJoin?.(joinError(ErrorCode.FENCED_INSTANCE_ID, previous.memberId));
+    previous.awaitingSync?.(syncError(ErrorCode.FENCED_INSTANCE_ID));
+    const member: Member = {
+      ...previous,
+      memberId,
+      clientId: context.clientId,
+      clientHost: context.clientHost,
+      awaitingJoin: undefined,
+      awaitingSync: undefined,
+      sessionTimer: undefined,
+    };
+    group.members.delete(previous.memberId);
+    group.members.set(memberId, member);
+    group.staticMembers.set(request.groupInstanceId ?? '', memberId);
+    if (group.leaderId === previous.memberId) group.leaderId = memberId;
+    const keepsProtocol =
+      group.state === 'Stable' &&
+      selectProtocol([...group.members.values()].map((m) => (m === member ? request : m))) ===
+        group.protocolName;
+    if (!keepsProtocol) return this.updateMemberAndRebalance(group, member, request);
+    member.protocols = request.protocols;
+    member.sessionTimeoutMs = request.sessionTimeoutMs;
+    member.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
+    this.restartSession(group, member);
+    return Promise.resolve({
+      ...this.joinResponse(group, member),
+      leader: currentLeader ?? '',
+      members: [],
+    });
   }
 
   private acceptsProtocols(group: Group, request: JoinGroupRequest): boolean {
@@ -306,6 +408,8 @@ export class GroupCoordinator {
       };
       if (group.members.size === 0) group.protocolType = request.protocolType;
       group.members.set(memberId, member);
+      if (request.groupInstanceId !== null) group.staticMembers.set(request.groupInstanceId, memberId);
+      group.newMemberAdded = true;
       this.prepareRebalance(group);
       this.checkJoinComplete(group);
     });
@@ -341,15 +445,39 @@ export class GroupCoordinator {
     const wasEmpty = group.state === 'Empty';
     group.state = 'PreparingRebalance';
     for (const member of group.members.values()) if (member.awaitingJoin) clearTimeout(member.sessionTimer);
-    // Members get up to their rebalance timeout to rejoin; an empty group's first rebalance waits
-    // group.initial.rebalance.delay.ms for more members.
-    let delay = 0;
-    for (const member of group.members.values()) delay = Math.max(delay, member.rebalanceTimeoutMs);
-    if (wasEmpty) delay = this.initialRebalanceDelayMs;
-    group.delayingInitialJoin = wasEmpty && delay > 0;
     clearTimeout(group.joinTimer);
-    // Timers take 0 to 2^31-1 ms; the rebalance timeout comes from clients unchecked.
-    group.joinTimer = setTimeout(() => this.completeJoin(group), Math.min(Math.max(delay, 0), MAX_TIMER_MS));
+    let rebalanceTimeoutMs = 0;
+    for (const member of group.members.values()) {
+      rebalanceTimeoutMs = Math.max(rebalanceTimeoutMs, member.rebalanceTimeoutMs);
+    }
+    if (wasEmpty && this.initialRebalanceDelayMs > 0) {
+      // Kafka's InitialDelayedJoin: wait the initial delay, and again while new members keep coming,
+      // up to the rebalance timeout in all.
+      group.delayingInitialJoin = true;
+      group.newMemberAdded = false;
+      this.delayInitialJoin(
+        group,
+        this.initialRebalanceDelayMs,
+        Math.max(rebalanceTimeoutMs - this.initialRebalanceDelayMs, 0),
+      );
+      return;
+    }
+    // Members get up to their rebalance timeout to rejoin.
+    group.delayingInitialJoin = false;
+    group.joinTimer = setTimeout(() => this.completeJoin(group), timerDelay(rebalanceTimeoutMs));
+    group.joinTimer.unref();
+  }
+
+  private delayInitialJoin(group: Group, delayMs: number, remainingMs: number): void {
+    group.joinTimer = setTimeout(() => {
+      if (group.newMemberAdded && remainingMs > 0) {
+        group.newMemberAdded = false;
+        const next = Math.min(delayMs, remainingMs);
+        this.delayInitialJoin(group, next, remainingMs - next);
+        return;
+      }
+      this.completeJoin(group);
+    }, timerDelay(delayMs));
     group.joinTimer.unref();
   }
 
@@ -370,7 +498,7 @@ export class GroupCoordinator {
     for (const member of [...group.members.values()]) {
       if (!member.awaitingJoin) {
         clearTimeout(member.sessionTimer);
-        group.members.delete(member.memberId);
+        this.forget(group, member);
       }
     }
     group.generationId += 1;
@@ -436,9 +564,20 @@ export class GroupCoordinator {
     member.sessionTimer.unref();
   }
 
+  /** Takes the member out of the group, and its instance id with it when it still holds it. */
+  private forget(group: Group, member: Member): void {
+    group.members.delete(member.memberId);
+    if (
+      member.groupInstanceId !== null &&
+      group.staticMembers.get(member.groupInstanceId) === member.memberId
+    ) {
+      group.staticMembers.delete(member.groupInstanceId);
+    }
+  }
+
   private removeMember(group: Group, member: Member): void {
     clearTimeout(member.sessionTimer);
-    group.members.delete(member.memberId);
+    this.forget(group, member);
     member.awaitingJoin?.(joinError(ErrorCode.UNKNOWN_MEMBER_ID, member.memberId));
     member.awaitingSync?.(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     member.awaitingJoin = undefined;

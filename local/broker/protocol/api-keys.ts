@@ -29,6 +29,10 @@ export const ApiKey = {
   CreateTopics: 19,
   DeleteTopics: 20,
   InitProducerId: 22,
+  AddPartitionsToTxn: 24,
+  AddOffsetsToTxn: 25,
+  EndTxn: 26,
+  TxnOffsetCommit: 28,
   SaslAuthenticate: 36,
 } as const;
 export type ApiKeyValue = (typeof ApiKey)[keyof typeof ApiKey];
@@ -68,6 +72,11 @@ export const SUPPORTED_APIS: readonly ApiVersionRange[] = [
   range('CreateTopics', 0, 4, 5),
   range('DeleteTopics', 0, 3, 4),
   range('InitProducerId', 0, 1, 2),
+  // Transactions (KIP-98). v2 of the first three only adds PRODUCER_FENCED, which v0-1 clients get as 47.
+  range('AddPartitionsToTxn', 0, 1, 3),
+  range('AddOffsetsToTxn', 0, 1, 3),
+  range('EndTxn', 0, 1, 3),
+  range('TxnOffsetCommit', 0, 2, 3),
 ];
 
 const EXTENDED_MAX_VERSIONS: Partial<Record<keyof typeof ApiKey, number>> = {

@@ -132,6 +132,10 @@ export interface RecordBatchInput {
   readonly producerId?: bigint;
   readonly producerEpoch?: number;
   readonly baseSequence?: number;
+  /** Attribute bit 4: the batch belongs to a transaction (KIP-98). */
+  readonly transactional?: boolean;
+  /** Attribute bit 5: the batch holds control records (transaction markers). */
+  readonly control?: boolean;
 }
 
 function varintBytes(writer: Writer, value: Buffer | null): void {
@@ -142,7 +146,7 @@ function varintBytes(writer: Writer, value: Buffer | null): void {
   writer.varint(value.length).raw(value);
 }
 
-/** Builds an uncompressed record batch v2 with a valid CRC (tests, benchmarks and tools). */
+/** Builds an uncompressed record batch v2 with a valid CRC (transaction markers, tests, benchmarks). */
 export function encodeRecordBatch(input: RecordBatchInput): Buffer {
   const baseTimestamp = input.baseTimestamp ?? 0n;
   const body = new Writer();
@@ -172,7 +176,10 @@ export function encodeRecordBatch(input: RecordBatchInput): Buffer {
   batch.writeInt32BE(batch.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
   batch.writeInt32BE(0, LEADER_EPOCH_OFFSET);
   batch.writeInt8(2, MAGIC_OFFSET);
-  batch.writeInt16BE(0, ATTRIBUTES_OFFSET);
+  batch.writeInt16BE(
+    (input.transactional ? TRANSACTIONAL_FLAG : 0) | (input.control ? CONTROL_FLAG : 0),
+    ATTRIBUTES_OFFSET,
+  );
   batch.writeInt32BE(input.records.length - 1, 23);
   batch.writeBigInt64BE(baseTimestamp, 27);
   batch.writeBigInt64BE(maxTimestamp, 35);

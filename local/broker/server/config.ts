@@ -45,6 +45,13 @@ export function requirePositiveInteger(setting: string, value: number): number {
   return value;
 }
 
+export function requireNonNegativeInteger(setting: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new BrokerConfigError(setting, `expected a non-negative integer, got ${String(value)}`);
+  }
+  return value;
+}
+
 export function requireHost(setting: string, value: string): string {
   if (value.trim() === '' || /\s/.test(value)) {
     throw new BrokerConfigError(setting, `expected a host name or IP address, got "${value}"`);

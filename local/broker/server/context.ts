@@ -1,4 +1,4 @@
-/** What request handlers share: the broker's settings, its storage and its group coordinator. */
+/** What request handlers share: the broker's settings, its storage, its group and transaction coordinators. */
 import type { Access } from '../auth/kafka-permissions';
 import type { LocalIam } from '../auth/local-iam';
 import type { SaslSession } from '../auth/sasl-session';
@@ -8,6 +8,7 @@ import { type RequestHeader, startResponse } from '../protocol/header';
 import type { Reader } from '../protocol/reader';
 import type { Writer } from '../protocol/writer';
 import type { BrokerStorage, TopicDescription } from '../storage/types';
+import type { TransactionCoordinator } from '../transactions/coordinator';
 import type { BrokerConfig } from './config';
 import type { BrokerLogger } from './logger';
 
@@ -17,6 +18,7 @@ export interface BrokerContext {
   readonly apis: ApiTable;
   readonly storage: BrokerStorage;
   readonly groups: GroupCoordinator;
+  readonly transactions: TransactionCoordinator;
   readonly logger: BrokerLogger;
   /** Principals and policies when clients must authenticate with MSK IAM tokens (SASL OAUTHBEARER). */
   readonly iam?: LocalIam;

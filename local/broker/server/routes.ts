@@ -19,10 +19,19 @@ import {
   syncGroupPermission,
 } from '../auth/kafka-permissions';
 import { ApiKey, type ApiTable } from '../protocol/api-keys';
+import {
+  decodeAddOffsetsToTxnRequest,
+  encodeTransactionErrorResponse,
+} from '../protocol/apis/add-offsets-to-txn';
+import {
+  decodeAddPartitionsToTxnRequest,
+  encodeAddPartitionsToTxnResponse,
+} from '../protocol/apis/add-partitions-to-txn';
 import { encodeApiVersionsResponse } from '../protocol/apis/api-versions';
 import { decodeCreateTopicsRequest, encodeCreateTopicsResponse } from '../protocol/apis/create-topics';
 import { decodeDeleteTopicsRequest, encodeDeleteTopicsResponse } from '../protocol/apis/delete-topics';
 import { decodeDescribeGroupsRequest, encodeDescribeGroupsResponse } from '../protocol/apis/describe-groups';
+import { decodeEndTxnRequest } from '../protocol/apis/end-txn';
 import { decodeFetchRequest, encodeFetchResponse } from '../protocol/apis/fetch';
 import {
   decodeFindCoordinatorRequest,
@@ -44,6 +53,10 @@ import {
 } from '../protocol/apis/sasl-authenticate';
 import { decodeSaslHandshakeRequest, encodeSaslHandshakeResponse } from '../protocol/apis/sasl-handshake';
 import { decodeSyncGroupRequest, encodeSyncGroupResponse } from '../protocol/apis/sync-group';
+import {
+  decodeTxnOffsetCommitRequest,
+  encodeTxnOffsetCommitResponse,
+} from '../protocol/apis/txn-offset-commit';
 import { ErrorCode } from '../protocol/error-codes';
 import { type RequestHeader, startResponse } from '../protocol/header';
 import type { Reader } from '../protocol/reader';
@@ -65,6 +78,12 @@ import { handleProduce } from './handlers/produce';
 import { handleInitProducerId } from './handlers/producer-id';
 import { handleSaslAuthenticate, handleSaslHandshake } from './handlers/sasl';
 import { handleCreateTopics, handleDeleteTopics } from './handlers/topics';
+import {
+  handleAddOffsetsToTxn,
+  handleAddPartitionsToTxn,
+  handleEndTxn,
+  handleTxnOffsetCommit,
+} from './handlers/transactions';
 
 const noBody = (_reader: Reader, _version: number): undefined => undefined;
 
@@ -167,6 +186,19 @@ const handlers = new Map<number, RequestHandler>([
   [
     ApiKey.SaslAuthenticate,
     route(decodeSaslAuthenticateRequest, handleSaslAuthenticate, encodeSaslAuthenticateResponse),
+  ],
+  [
+    ApiKey.AddPartitionsToTxn,
+    route(decodeAddPartitionsToTxnRequest, handleAddPartitionsToTxn, encodeAddPartitionsToTxnResponse),
+  ],
+  [
+    ApiKey.AddOffsetsToTxn,
+    route(decodeAddOffsetsToTxnRequest, handleAddOffsetsToTxn, encodeTransactionErrorResponse),
+  ],
+  [ApiKey.EndTxn, route(decodeEndTxnRequest, handleEndTxn, encodeTransactionErrorResponse)],
+  [
+    ApiKey.TxnOffsetCommit,
+    route(decodeTxnOffsetCommitRequest, handleTxnOffsetCommit, encodeTxnOffsetCommitResponse),
   ],
 ]);
 

@@ -1,3 +1,4 @@
+import type { TransactionMarker } from '../protocol/control-record';
 import { PartitionLog } from './partition-log';
 import type { Segment, StoredBytes } from './segment';
 import { validateNewTopic } from './topic-rules';
@@ -6,6 +7,7 @@ import {
   type BatchHeader,
   type BrokerStorage,
   type CommittedOffset,
+  type IsolationLevel,
   type ReadResult,
   StorageError,
   type StorageErrorCode,
@@ -67,6 +69,13 @@ interface AppendWaiter {
   readonly wake: () => void;
 }
 
+const UNKNOWN_PARTITION_APPEND: AppendResult = {
+  errorCode: StorageError.UNKNOWN_TOPIC_OR_PARTITION,
+  baseOffset: -1n,
+  logStartOffset: -1n,
+  duplicate: false,
+};
+
 const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 export class StorageEngine implements BrokerStorage {
@@ -99,6 +108,7 @@ export class StorageEngine implements BrokerStorage {
     this.nextId = nextId;
     this.reservedEnd = nextId;
     this.opened = true;
+    await this.abortOpenTransactions();
   }
 
   async close(): Promise<void> {
@@ -161,27 +171,42 @@ export class StorageEngine implements BrokerStorage {
   ): Promise<AppendResult> {
     const log = this.partition(topic, partition);
     if (!log) {
-      return Promise.resolve({
-        errorCode: StorageError.UNKNOWN_TOPIC_OR_PARTITION,
-        baseOffset: -1n,
-        logStartOffset: -1n,
-        duplicate: false,
-      });
+      return Promise.resolve(UNKNOWN_PARTITION_APPEND);
     }
     return log.append(batch, header, durable);
   }
 
-  read(topic: string, partition: number, fetchOffset: bigint, maxBytes: number): ReadResult {
+  appendTransactionMarker(
+    topic: string,
+    partition: number,
+    marker: Omit<TransactionMarker, 'timestamp'>,
+  ): Promise<AppendResult> {
+    const log = this.partition(topic, partition);
+    if (!log) {
+      return Promise.resolve(UNKNOWN_PARTITION_APPEND);
+    }
+    return log.appendTransactionMarker(marker);
+  }
+
+  read(
+    topic: string,
+    partition: number,
+    fetchOffset: bigint,
+    maxBytes: number,
+    isolation?: IsolationLevel,
+  ): ReadResult {
     const log = this.partition(topic, partition);
     if (!log) {
       return {
         errorCode: StorageError.UNKNOWN_TOPIC_OR_PARTITION,
         highWatermark: -1n,
+        lastStableOffset: -1n,
         logStartOffset: -1n,
         batches: [],
+        abortedTransactions: [],
       };
     }
-    return log.read(fetchOffset, maxBytes);
+    return log.read(fetchOffset, maxBytes, isolation);
   }
 
   listOffset(
@@ -192,6 +217,10 @@ export class StorageEngine implements BrokerStorage {
     const log = this.partition(topic, partition);
     if (!log) return { errorCode: StorageError.UNKNOWN_TOPIC_OR_PARTITION, offset: -1n, timestamp: -1n };
     return log.listOffset(timestamp);
+  }
+
+  lastStableOffset(topic: string, partition: number): bigint {
+    return this.partition(topic, partition)?.lastStableOffset ?? -1n;
   }
 
   waitForAppend(
@@ -248,6 +277,23 @@ export class StorageEngine implements BrokerStorage {
 
   listCommittedGroups(): readonly string[] {
     return [...new Set([...this.commits.values()].map((commit) => commit.group))];
+  }
+
+  /**
+   * Transaction state lives in the coordinator's memory, so a transaction the log shows open at start-up
+   * can never be ended: it is aborted, as Kafka's coordinator aborts one that outlives its timeout, and
+   * read_committed consumers move past it.
+   */
+  private async abortOpenTransactions(): Promise<void> {
+    const markers: Promise<AppendResult>[] = [];
+    for (const topic of this.topics.values()) {
+      for (const log of topic.partitions) {
+        for (const open of log.openTransactions()) {
+          markers.push(log.appendTransactionMarker({ ...open, result: 'abort', coordinatorEpoch: 0 }));
+        }
+      }
+    }
+    await Promise.all(markers);
   }
 
   private reserveFrom(id: bigint): Promise<void> {

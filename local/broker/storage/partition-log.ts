@@ -1,10 +1,17 @@
-import { decodeRecordBatch } from '../protocol/record-batch';
+import {
+  encodeTransactionMarker,
+  type TransactionMarker,
+  transactionResultOf,
+} from '../protocol/control-record';
+import { decodeRecordBatch, validateRecordBatch } from '../protocol/record-batch';
 import { BROKER_PREFIX_SIZE, batchShapeProblem, brokerPrefix, isCompressed } from './batch-layout';
 import { PartitionProducerState } from './producer-state';
 import type { Segment, StoredBytes } from './segment';
+import { PartitionTransactions } from './transaction-index';
 import {
   type AppendResult,
   type BatchHeader,
+  type IsolationLevel,
   type ReadResult,
   StorageError,
   type StorageErrorCode,
@@ -38,6 +45,7 @@ export const EARLIEST_TIMESTAMP = -2n;
 export class PartitionLog {
   private readonly batches: BatchPosition[] = [];
   private readonly producers = new PartitionProducerState();
+  private readonly transactions = new PartitionTransactions();
   private logEndOffset = 0n;
   readonly logStartOffset = 0n;
 
@@ -51,15 +59,36 @@ export class PartitionLog {
     return this.logEndOffset;
   }
 
+  get lastStableOffset(): bigint {
+    return this.transactions.lastStableOffset(this.logEndOffset);
+  }
+
   /** Indexes a batch already in the segment (start-up replay, in offset order) and replays its producer state. */
   restore({ position, bytes, header }: StoredBytes): void {
     const baseOffset = this.logEndOffset;
     this.index(baseOffset, position, bytes.length, header);
     this.producers.record(header, baseOffset);
+    this.recordTransaction(header, baseOffset, bytes);
   }
 
   producerIds(): Iterable<bigint> {
     return this.producers.producerIds();
+  }
+
+  /** Producers whose transaction on this partition has no marker yet, with their current epoch. */
+  openTransactions(): { producerId: bigint; producerEpoch: number }[] {
+    return this.transactions.openProducers().map((producerId) => ({
+      producerId,
+      producerEpoch: this.producers.get(producerId)?.epoch ?? 0,
+    }));
+  }
+
+  /** Writes a commit or abort marker for the producer's transaction (KIP-98 WriteTxnMarkers). */
+  appendTransactionMarker(marker: Omit<TransactionMarker, 'timestamp'>): Promise<AppendResult> {
+    const batch = encodeTransactionMarker({ ...marker, timestamp: BigInt(Date.now()) });
+    const validation = validateRecordBatch(batch);
+    if (!validation.ok) throw new Error(`transaction marker does not validate: ${validation.reason}`);
+    return this.append(batch, validation.header, true);
   }
 
   async append(batch: Buffer, header: BatchHeader, durable: boolean): Promise<AppendResult> {
@@ -87,6 +116,7 @@ export class PartitionLog {
     ]);
     this.index(baseOffset, position, batch.length, header);
     this.producers.record(header, baseOffset);
+    this.recordTransaction(header, baseOffset, batch);
     this.onAppend();
     if (this.mustFlush(durable)) await this.segment.flush();
     return {
@@ -97,20 +127,33 @@ export class PartitionLog {
     };
   }
 
-  /** Whole batches from the one holding `fetchOffset`, up to `maxBytes` but always at least one. */
-  read(fetchOffset: bigint, maxBytes: number): ReadResult {
-    const base = { highWatermark: this.logEndOffset, logStartOffset: this.logStartOffset };
+  /**
+   * Whole batches from the one holding `fetchOffset`, up to `maxBytes` but always at least one;
+   * read_committed stops at the last stable offset and lists the aborted transactions it overlaps.
+   */
+  read(fetchOffset: bigint, maxBytes: number, isolation: IsolationLevel = 'read_uncommitted'): ReadResult {
+    const { lastStableOffset } = this;
+    const base = {
+      highWatermark: this.logEndOffset,
+      lastStableOffset,
+      logStartOffset: this.logStartOffset,
+      abortedTransactions: [],
+    };
     if (fetchOffset < this.logStartOffset || fetchOffset > this.logEndOffset) {
       return { ...base, errorCode: StorageError.OFFSET_OUT_OF_RANGE, batches: [] };
     }
+    const readCommitted = isolation === 'read_committed';
+    const upperBound = readCommitted ? lastStableOffset : this.logEndOffset;
     const first = this.batchIndexOf(fetchOffset);
-    if (first === undefined) return { ...base, errorCode: StorageError.NONE, batches: [] };
+    if (first === undefined || this.batchAt(first).baseOffset >= upperBound) {
+      return { ...base, errorCode: StorageError.NONE, batches: [] };
+    }
 
     let last = first;
     let bytes = this.batchAt(first).size;
     while (last + 1 < this.batches.length) {
       const next = this.batchAt(last + 1);
-      if (bytes + next.size > maxBytes) break;
+      if (bytes + next.size > maxBytes || next.baseOffset >= upperBound) break;
       bytes += next.size;
       last++;
     }
@@ -127,7 +170,10 @@ export class PartitionLog {
         bytes: range.subarray(from, from + entry.size),
       });
     }
-    return { ...base, errorCode: StorageError.NONE, batches };
+    const abortedTransactions = readCommitted
+      ? this.transactions.abortedBetween(fetchOffset, this.batchAt(last).lastOffset + 1n)
+      : [];
+    return { ...base, errorCode: StorageError.NONE, batches, abortedTransactions };
   }
 
   listOffset(timestamp: bigint): OffsetLookup {
@@ -159,6 +205,15 @@ export class PartitionLog {
     const lastOffset = baseOffset + BigInt(header.lastOffsetDelta);
     this.batches.push({ baseOffset, lastOffset, position, size, maxTimestamp: header.maxTimestamp });
     this.logEndOffset = lastOffset + 1n;
+  }
+
+  private recordTransaction(header: BatchHeader, baseOffset: bigint, batch: Buffer): void {
+    if (!header.isTransactional) return;
+    if (header.isControl) {
+      this.transactions.recordMarker(header.producerId, baseOffset, transactionResultOf(batch));
+    } else {
+      this.transactions.recordData(header.producerId, baseOffset);
+    }
   }
 
   private failure(errorCode: StorageErrorCode): AppendResult {

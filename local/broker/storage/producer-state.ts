@@ -33,7 +33,10 @@ export interface ProducerBatchMetadata {
 
 export interface ProducerEntry {
   readonly epoch: number;
-  /** Oldest first; at most PRODUCER_BATCH_WINDOW entries, all from `epoch`. */
+  /**
+   * Oldest first; at most PRODUCER_BATCH_WINDOW entries, all from `epoch`. Empty after a transaction
+   * marker brought a new epoch: the producer's next batch must then start at sequence 0.
+   */
   readonly batches: readonly ProducerBatchMetadata[];
 }
 
@@ -79,9 +82,19 @@ export class PartitionProducerState {
    * unknown producer accepted with any sequence. Does not change state: call `record` after appending.
    */
   check(header: ProducerBatchHeader): SequenceVerdict {
-    if (!isIdempotent(header) || header.isControl) return { outcome: 'append' };
+    if (!isIdempotent(header)) return { outcome: 'append' };
     const entry = this.producers.get(header.producerId);
     if (!entry) return { outcome: 'append' };
+    // A transaction marker carries no sequence; only its epoch is checked (ProducerAppendInfo.appendEndTxnMarker).
+    if (header.isControl) {
+      return header.producerEpoch < entry.epoch
+        ? {
+            outcome: 'rejected',
+            errorCode: StorageError.INVALID_PRODUCER_EPOCH,
+            reason: `transaction marker of producer ${header.producerId} has epoch ${header.producerEpoch}, older than ${entry.epoch}`,
+          }
+        : { outcome: 'append' };
+    }
 
     const firstSequence = header.baseSequence;
     const lastSequence = lastSequenceOf(firstSequence, header.lastOffsetDelta);
@@ -107,13 +120,14 @@ export class PartitionProducerState {
       };
     }
     const last = entry.batches.at(-1);
-    // An entry always holds at least one batch of its epoch; an empty one (never built here) accepts any sequence.
-    if (!last || followsInSequence(last.lastSequence, firstSequence)) return { outcome: 'append' };
+    // No batch yet in an epoch a transaction marker brought: the producer starts again at 0.
+    if (!last && firstSequence === 0) return { outcome: 'append' };
+    if (last && followsInSequence(last.lastSequence, firstSequence)) return { outcome: 'append' };
     return {
       outcome: 'rejected',
       errorCode: StorageError.OUT_OF_ORDER_SEQUENCE_NUMBER,
       reason: `producer ${header.producerId} epoch ${header.producerEpoch} sent sequence ${firstSequence}, expected ${
-        last.lastSequence === MAX_SEQUENCE ? 0 : last.lastSequence + 1
+        !last || last.lastSequence === MAX_SEQUENCE ? 0 : last.lastSequence + 1
       }`,
     };
   }
@@ -124,12 +138,14 @@ export class PartitionProducerState {
    * Also used unchecked to replay the stored log at start-up.
    */
   record(header: ProducerBatchHeader, baseOffset: bigint): void {
-    if (!isIdempotent(header) || header.isControl) return;
+    if (!isIdempotent(header)) return;
     let entry = this.producers.get(header.producerId);
     if (!entry || entry.epoch !== header.producerEpoch) {
       entry = { epoch: header.producerEpoch, batches: [] };
       this.producers.set(header.producerId, entry);
     }
+    // A marker adopts its epoch (fencing older ones) but is no batch of the sequence window.
+    if (header.isControl) return;
     entry.batches.push({
       firstSequence: header.baseSequence,
       lastSequence: lastSequenceOf(header.baseSequence, header.lastOffsetDelta),

@@ -5,6 +5,11 @@
  * so that both engines behave identically and the state can be rebuilt from the log.
  */
 
+import type { TransactionMarker } from '../protocol/control-record';
+import type { AbortedTransaction } from './transaction-index';
+
+export type { AbortedTransaction } from './transaction-index';
+
 /** Kafka error codes storage can answer with (org.apache.kafka.common.protocol.Errors). */
 export const StorageError = {
   NONE: 0,
@@ -54,10 +59,17 @@ export interface StoredBatch {
 export interface ReadResult {
   readonly errorCode: StorageErrorCode;
   readonly highWatermark: bigint;
+  /** The first offset of the earliest open transaction, or the high watermark; -1 on error. */
+  readonly lastStableOffset: bigint;
   readonly logStartOffset: bigint;
   /** Whole batches starting at the batch containing the requested offset. */
   readonly batches: readonly StoredBatch[];
+  /** read_committed only: aborted transactions the returned batches overlap. */
+  readonly abortedTransactions: readonly AbortedTransaction[];
 }
+
+/** Fetch's isolation_level: 0 sees everything up to the high watermark, 1 only up to the last stable offset. */
+export type IsolationLevel = 'read_uncommitted' | 'read_committed';
 
 export interface TopicDescription {
   readonly name: string;
@@ -93,8 +105,26 @@ export interface BrokerStorage {
     header: BatchHeader,
     durable: boolean,
   ): Promise<AppendResult>;
-  /** An unknown topic or partition answers UNKNOWN_TOPIC_OR_PARTITION with offsets -1 and no batches. */
-  read(topic: string, partition: number, fetchOffset: bigint, maxBytes: number): ReadResult;
+  /**
+   * Appends a transaction marker (commit or abort) for a producer's transaction on this partition
+   * (written by the transaction coordinator; KIP-98 WriteTxnMarkers). Flushed like acks = all.
+   */
+  appendTransactionMarker(
+    topic: string,
+    partition: number,
+    marker: Omit<TransactionMarker, 'timestamp'>,
+  ): Promise<AppendResult>;
+  /**
+   * An unknown topic or partition answers UNKNOWN_TOPIC_OR_PARTITION with offsets -1 and no batches.
+   * read_committed reads only below the last stable offset. @default isolation 'read_uncommitted'
+   */
+  read(
+    topic: string,
+    partition: number,
+    fetchOffset: bigint,
+    maxBytes: number,
+    isolation?: IsolationLevel,
+  ): ReadResult;
   /**
    * Earliest offset (-2), latest (-1), or the first offset whose timestamp is >= the given one.
    * An unknown topic or partition answers UNKNOWN_TOPIC_OR_PARTITION with offset and timestamp -1.
@@ -104,6 +134,11 @@ export interface BrokerStorage {
     partition: number,
     timestamp: bigint,
   ): { errorCode: StorageErrorCode; offset: bigint; timestamp: bigint };
+  /**
+   * The first offset of the partition's earliest open transaction, or its high watermark: where a
+   * read_committed consumer's "latest" is (ListOffsets with isolation_level 1). -1 for an unknown partition.
+   */
+  lastStableOffset(topic: string, partition: number): bigint;
   /** Resolves on the next append to any of the given partitions, or when the signal aborts. */
   waitForAppend(
     partitions: ReadonlyArray<{ topic: string; partition: number }>,

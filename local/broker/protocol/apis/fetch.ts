@@ -104,12 +104,19 @@ export function decodeFetchRequest(reader: Reader, version: number): FetchReques
   return { replicaId, maxWaitMs, minBytes, maxBytes, isolationLevel, sessionId, sessionEpoch, topics };
 }
 
+/** A transaction a read_committed consumer drops: records of the producer from first_offset on. */
+export interface FetchAbortedTransaction {
+  readonly producerId: bigint;
+  readonly firstOffset: bigint;
+}
+
 export interface FetchPartitionResponse {
   readonly partition: number;
   readonly errorCode: number;
   readonly highWatermark: bigint;
   readonly lastStableOffset: bigint;
   readonly logStartOffset: bigint;
+  readonly abortedTransactions: readonly FetchAbortedTransaction[];
   /** Whole record batches, written one after the other without copying. */
   readonly batches: readonly Buffer[];
 }
@@ -134,8 +141,9 @@ export function encodeFetchResponse(writer: Writer, version: number, response: F
       pw.int32(partition.partition).int16(partition.errorCode);
       pw.int64(partition.highWatermark).int64(partition.lastStableOffset);
       if (version >= 5) pw.int64(partition.logStartOffset);
-      // No transactions are ever aborted here: an empty list, as Kafka sends for read_uncommitted.
-      pw.array([], () => {});
+      pw.array(partition.abortedTransactions, (aw, aborted) => {
+        aw.int64(aborted.producerId).int64(aborted.firstOffset).taggedFields();
+      });
       if (version >= 11) pw.int32(-1);
       pw.concatenatedBytes(partition.batches);
       pw.taggedFields();

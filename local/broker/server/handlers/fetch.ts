@@ -1,7 +1,8 @@
 /**
  * Fetch with long polling: answers at once when at least min_bytes are available (or on an error),
  * otherwise waits for appends to the fetched partitions until max_wait_ms. Whole batches only, at
- * least one for the first partition that has data even beyond max_bytes (KIP-74).
+ * least one for the first partition that has data even beyond max_bytes (KIP-74). read_committed
+ * fetches stop at the last stable offset and carry the aborted transactions they overlap (KIP-98).
  */
 import type {
   FetchPartitionResponse,
@@ -12,6 +13,8 @@ import type {
 import type { BrokerContext, RequestContext } from '../context';
 
 const MAX_TIMER_MS = 2_147_483_647;
+/** Fetch isolation_level 1: only records below the last stable offset, with the aborted transactions. */
+const READ_COMMITTED = 1;
 
 interface Collected {
   readonly response: FetchResponse;
@@ -29,7 +32,13 @@ function collect(request: FetchRequest, broker: BrokerContext): Collected {
       // Storage answers an unknown topic or partition itself (UNKNOWN_TOPIC_OR_PARTITION, offsets -1).
       partitions: topic.partitions.map((p): FetchPartitionResponse => {
         const limit = Math.max(0, Math.min(p.partitionMaxBytes, remaining));
-        const read = broker.storage.read(topic.topic, p.partition, p.fetchOffset, limit);
+        const read = broker.storage.read(
+          topic.topic,
+          p.partition,
+          p.fetchOffset,
+          limit,
+          request.isolationLevel === READ_COMMITTED ? 'read_committed' : 'read_uncommitted',
+        );
         if (read.errorCode !== 0) failed = true;
         // Storage always returns at least one batch; past the first partition with data, a batch
         // larger than what is left of max_bytes waits for a later fetch.
@@ -43,10 +52,10 @@ function collect(request: FetchRequest, broker: BrokerContext): Collected {
           partition: p.partition,
           errorCode: read.errorCode,
           highWatermark: read.highWatermark,
-          // No transactions: everything up to the high watermark is stable.
-          lastStableOffset: read.highWatermark,
+          lastStableOffset: read.lastStableOffset,
           logStartOffset: read.logStartOffset,
           batches: fits ? read.batches.map((batch) => batch.bytes) : [],
+          abortedTransactions: fits ? read.abortedTransactions : [],
         };
       }),
     }),

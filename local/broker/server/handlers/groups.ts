@@ -51,7 +51,14 @@ export function handleSyncGroup(
 }
 
 export function handleHeartbeat(request: HeartbeatRequest, broker: BrokerContext): HeartbeatResponse {
-  return { errorCode: broker.groups.heartbeat(request.groupId, request.memberId, request.generationId) };
+  return {
+    errorCode: broker.groups.heartbeat(
+      request.groupId,
+      request.memberId,
+      request.groupInstanceId,
+      request.generationId,
+    ),
+  };
 }
 
 export function handleLeaveGroup(

@@ -18,7 +18,12 @@ export async function handleOffsetCommit(
   const groupError =
     request.groupId === ''
       ? ErrorCode.INVALID_GROUP_ID
-      : broker.groups.validateCommit(request.groupId, request.memberId, request.generationId);
+      : broker.groups.validateCommit(
+          request.groupId,
+          request.memberId,
+          request.groupInstanceId,
+          request.generationId,
+        );
   const topics = await Promise.all(
     request.topics.map(async (topic) => {
       const description = broker.storage.describeTopic(topic.name);

@@ -71,6 +71,10 @@ export function handleProduce(
           });
           return failed(partition.index, validation.errorCode, validation.reason);
         }
+        // Transaction markers come from the coordinator only (Kafka's LogValidator refuses them from clients).
+        if (validation.header.isControl) {
+          return failed(partition.index, ErrorCode.INVALID_RECORD, 'clients may not write control batches');
+        }
         return broker.storage
           .append(topic.name, partition.index, partition.records, validation.header, acks === -1)
           .then(

@@ -1,4 +1,8 @@
-/** InitProducerId for idempotent producers: a fresh producer id, unique across restarts, epoch 0. */
+/**
+ * InitProducerId: an idempotent producer gets a fresh producer id, unique across restarts, at epoch 0;
+ * a transactional producer gets its transactional id's producer id and a new epoch from the transaction
+ * coordinator, which fences older instances.
+ */
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../../protocol/apis/init-producer-id';
 import { ErrorCode } from '../../protocol/error-codes';
 import type { BrokerContext } from '../context';
@@ -7,10 +11,8 @@ export async function handleInitProducerId(
   request: InitProducerIdRequest,
   broker: BrokerContext,
 ): Promise<InitProducerIdResponse> {
-  // Transactions are not served (no AddPartitionsToTxn/EndTxn): a transactional id is refused with a
-  // fatal error rather than a producer that would fail later.
   if (request.transactionalId !== null) {
-    return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
+    return broker.transactions.initProducerId(request.transactionalId, request.transactionTimeoutMs);
   }
   const producerId = await broker.storage.nextProducerId();
   return { errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };

@@ -1,7 +1,9 @@
 import { type Admin, type Consumer, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_INITIAL_REBALANCE_DELAY_MS } from '../../../../local/broker/groups/coordinator';
 import {
   freshTopicName as freshName,
+  startLocalKafka,
   startTestKafka,
   type TestKafka,
   topicKnownEverywhere,
@@ -117,5 +119,60 @@ describe('kafkajs consumer groups against the broker', () => {
     await producer.send({ topic, messages: [{ key: 'a', value: '3' }] });
     await producer.disconnect();
     expect(await read()).toEqual(['3']);
+  });
+
+  it("gives consumers that start together one generation, with the broker's default initial rebalance delay", async () => {
+    // Kafka's and MSK's group.initial.rebalance.delay.ms, which the other tests here turn off for speed.
+    const defaults = await startLocalKafka({ initialRebalanceDelayMs: DEFAULT_INITIAL_REBALANCE_DELAY_MS });
+    const client = new Kafka({
+      clientId: 'delay-test',
+      brokers: [...defaults.brokers],
+      logLevel: logLevel.NOTHING,
+    });
+    const consumers: Consumer[] = [];
+    try {
+      const topic = freshName('together');
+      const groupId = freshName('group');
+      const setup = client.admin();
+      await setup.connect();
+      await setup.createTopics({ topics: [{ topic, numPartitions: 4 }] });
+      await setup.disconnect();
+
+      // Every rebalance a member sees is one GROUP_JOIN event: with one generation, three events in all.
+      const joins: { member: number; partitions: number[] }[] = [];
+      const startMember = async (member: number): Promise<void> => {
+        const consumer = client.consumer({ groupId, heartbeatInterval: 100, maxWaitTimeInMs: 100 });
+        consumers.push(consumer);
+        consumer.on(consumer.events.GROUP_JOIN, (event) => {
+          joins.push({ member, partitions: event.payload.memberAssignment[topic] ?? [] });
+        });
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.run({ eachMessage: async () => {} });
+      };
+      // Members start 400 ms apart, as processes of one deployment do: without the delay the first
+      // would form a generation alone and each later one would force another.
+      await Promise.all(
+        [0, 1, 2].map(async (member) => {
+          await new Promise((resolve) => setTimeout(resolve, member * 400));
+          await startMember(member);
+        }),
+      );
+      await waitFor('three group joins', () => joins.length >= 3);
+
+      const described = client.admin();
+      await described.connect();
+      const group = (await described.describeGroups([groupId])).groups[0];
+      await described.disconnect();
+      const firstJoins = joins.slice(0, 3);
+      expect(firstJoins.map((join) => join.member).sort()).toEqual([0, 1, 2]);
+      expect(firstJoins.flatMap((join) => join.partitions).sort()).toEqual([0, 1, 2, 3]);
+      expect(joins).toHaveLength(3);
+      expect(group?.state).toBe('Stable');
+      expect(group?.members).toHaveLength(3);
+    } finally {
+      for (const consumer of consumers) await consumer.disconnect();
+      await defaults.close();
+    }
   });
 });

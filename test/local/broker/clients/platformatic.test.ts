@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import {
   Consumer,
   MessagesStreamModes,
@@ -7,8 +8,8 @@ import {
 } from '@platformatic/kafka';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, silentLogger, startBroker } from '../../../../local/broker';
-import { freshTopicName as freshName } from '../../../helpers/kafka';
+import { type RunningBroker, startBroker } from '../../../../local/broker';
+import { FAST_TEST_BROKER, freshTopicName as freshName, waitUntil } from '../../../helpers/kafka';
 
 // @platformatic/kafka 1.x implements no API version older than the first flexible ones (ApiVersions v3,
 // Metadata v9, Fetch v12, ...), so it needs the broker's flexible versions on.
@@ -17,7 +18,7 @@ describe('@platformatic/kafka against the broker', () => {
   let admin: Admin;
 
   beforeAll(async () => {
-    broker = await startBroker({ logger: silentLogger, flexibleVersions: true });
+    broker = await startBroker({ ...FAST_TEST_BROKER, flexibleVersions: true });
     admin = new Kafka({ clientId: 'admin', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
   });
@@ -77,5 +78,68 @@ describe('@platformatic/kafka against the broker', () => {
     // What it stored is what kafkajs reads too.
     const offsets = await admin.fetchTopicOffsets(topic);
     expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(sent.length);
+  });
+
+  it('gives a restarted static member (group.instance.id) its partitions back without a rebalance, and fences the old one', async () => {
+    const topic = freshName('static');
+    const groupId = freshName('group');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 4 }] });
+    const member = (groupInstanceId: string) =>
+      new Consumer({
+        groupId,
+        groupInstanceId,
+        clientId: `static-${groupInstanceId}`,
+        bootstrapBrokers: [broker.bootstrap],
+        deserializers: stringDeserializers,
+        maxWaitTime: 100,
+        heartbeatInterval: 100,
+        sessionTimeout: 10_000,
+      });
+    const partitionsOf = (consumer: Consumer<string, string, string, string>) =>
+      (consumer.assignments ?? []).flatMap((assigned) => assigned.partitions).sort();
+    const consume = (consumer: Consumer<string, string, string, string>) =>
+      consumer.consume({ topics: [topic], mode: MessagesStreamModes.LATEST, autocommit: false });
+
+    const a = member('a');
+    const b = member('b');
+    const streams = [await consume(a), await consume(b)];
+    await waitUntil(
+      'a and b to share the 4 partitions in one generation',
+      () =>
+        a.generationId === b.generationId &&
+        partitionsOf(a).length > 0 &&
+        partitionsOf(b).length > 0 &&
+        partitionsOf(a).length + partitionsOf(b).length === 4,
+    );
+    const generation = b.generationId;
+    const partitionsOfA = partitionsOf(a);
+    let fenced = false;
+    a.on('consumer:heartbeat:error', ({ error }) => {
+      if (inspect(error, { depth: 6 }).includes('FENCED_INSTANCE_ID')) fenced = true;
+    });
+
+    // Act: instance a starts again (a new process) while its predecessor never left the group.
+    const restarted = member('a');
+    streams.push(await consume(restarted));
+    await waitUntil('the restarted member to get partitions', () => partitionsOf(restarted).length > 0);
+    let heartbeatsOfB = 0;
+    b.on('consumer:heartbeat:end', () => {
+      heartbeatsOfB++;
+    });
+    await waitUntil('the old member of instance a to be fenced', () => fenced);
+    await waitUntil('b to heartbeat after the restart', () => heartbeatsOfB >= 2);
+
+    // Assess: same partitions, same generation for everyone: no rebalance happened.
+    expect(partitionsOf(restarted)).toEqual(partitionsOfA);
+    expect(restarted.memberId).not.toBe(a.memberId);
+    expect(restarted.generationId).toBe(generation);
+    expect(b.generationId).toBe(generation);
+    const described = await admin.describeGroups([groupId]);
+    expect(described.groups[0]?.state).toBe('Stable');
+    expect(described.groups[0]?.members.map((m) => m.memberId).sort()).toEqual(
+      [restarted.memberId, b.memberId].sort(),
+    );
+    for (const stream of streams) await stream.close();
+    for (const consumer of [a, restarted, b]) await consumer.close();
   });
 });

@@ -36,7 +36,8 @@ describe('GroupCoordinator', () => {
 
   beforeEach(() => {
     vi.useFakeTimers();
-    coordinator = new GroupCoordinator();
+    // No initial delay: these cases are about what follows the first join (the delay has its own cases).
+    coordinator = new GroupCoordinator({ initialRebalanceDelayMs: 0 });
   });
 
   afterEach(() => {
@@ -76,7 +77,7 @@ describe('GroupCoordinator', () => {
     });
     expect(sync).toEqual({ errorCode: 0, assignment: Buffer.from('p0,p1') });
     expect(coordinator.describe('payments').groupState).toBe('Stable');
-    expect(coordinator.heartbeat('payments', leader.memberId, 1)).toBe(0);
+    expect(coordinator.heartbeat('payments', leader.memberId, null, 1)).toBe(0);
   });
 
   it('rebalances when a second member joins: the first learns it by heartbeat, both get generation 2', async () => {
@@ -95,7 +96,7 @@ describe('GroupCoordinator', () => {
     });
     await vi.advanceTimersByTimeAsync(1);
     expect(secondDone).toBe(false);
-    expect(coordinator.heartbeat('payments', first.memberId, 1)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(coordinator.heartbeat('payments', first.memberId, null, 1)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     const firstRejoin = await coordinator.join(joinRequest(first.memberId), v5);
     const secondJoin = await second.joined;
     expect(firstRejoin.generationId).toBe(2);
@@ -110,7 +111,7 @@ describe('GroupCoordinator', () => {
   it('answers a follower sync only after the leader sync, and a stale generation with ILLEGAL_GENERATION', async () => {
     const a = await (await joinNew(coordinator)).joined;
     const b = await joinNew(coordinator);
-    expect(coordinator.heartbeat('payments', a.memberId, 1)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(coordinator.heartbeat('payments', a.memberId, null, 1)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     await coordinator.join(joinRequest(a.memberId), v5);
     const bJoin = await b.joined;
     const followerSync = coordinator.sync({
@@ -163,10 +164,10 @@ describe('GroupCoordinator', () => {
     // Only b keeps heart-beating: a expires after its session timeout.
     for (let t = 0; t < SESSION_MS + 1000; t += 1000) {
       await vi.advanceTimersByTimeAsync(1000);
-      coordinator.heartbeat('payments', bJoin.memberId, 2);
+      coordinator.heartbeat('payments', bJoin.memberId, null, 2);
     }
-    expect(coordinator.heartbeat('payments', a.memberId, 2)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    expect(coordinator.heartbeat('payments', bJoin.memberId, 2)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(coordinator.heartbeat('payments', a.memberId, null, 2)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(coordinator.heartbeat('payments', bJoin.memberId, null, 2)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     const rejoin = await coordinator.join(joinRequest(bJoin.memberId), v5);
     expect(rejoin).toMatchObject({ errorCode: 0, generationId: 3, leader: bJoin.memberId });
   });
@@ -182,7 +183,7 @@ describe('GroupCoordinator', () => {
     });
     const b = await joinNew(coordinator);
     // a never rejoins (but keeps its session alive): the rebalance completes without it.
-    const heartbeats = setInterval(() => coordinator.heartbeat('payments', a.memberId, 1), 1000);
+    const heartbeats = setInterval(() => coordinator.heartbeat('payments', a.memberId, null, 1), 1000);
     await vi.advanceTimersByTimeAsync(REBALANCE_MS + 1);
     clearInterval(heartbeats);
     const bJoin = await b.joined;
@@ -248,9 +249,9 @@ describe('GroupCoordinator', () => {
   });
 
   it('accepts commits from the current generation and from simple (generation -1) clients of an empty group', async () => {
-    expect(coordinator.validateCommit('standalone', '', -1)).toBe(0);
+    expect(coordinator.validateCommit('standalone', '', null, -1)).toBe(0);
     const a = await (await joinNew(coordinator)).joined;
-    expect(coordinator.validateCommit('payments', a.memberId, 1)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(coordinator.validateCommit('payments', a.memberId, null, 1)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     await coordinator.sync({
       groupId: 'payments',
       generationId: 1,
@@ -258,8 +259,170 @@ describe('GroupCoordinator', () => {
       groupInstanceId: null,
       assignments: [],
     });
-    expect(coordinator.validateCommit('payments', a.memberId, 1)).toBe(0);
-    expect(coordinator.validateCommit('payments', a.memberId, 0)).toBe(ErrorCode.ILLEGAL_GENERATION);
-    expect(coordinator.validateCommit('payments', 'stranger', 1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(coordinator.validateCommit('payments', a.memberId, null, 1)).toBe(0);
+    expect(coordinator.validateCommit('payments', a.memberId, null, 0)).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(coordinator.validateCommit('payments', 'stranger', null, 1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+  });
+});
+
+describe('GroupCoordinator initial rebalance delay (group.initial.rebalance.delay.ms)', () => {
+  let coordinator: GroupCoordinator;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    coordinator = new GroupCoordinator();
+  });
+
+  afterEach(() => {
+    coordinator.close();
+    vi.useRealTimers();
+  });
+
+  /** Resolves to the answer, or undefined while the join is still pending. */
+  function watch<T>(pending: Promise<T>): () => T | undefined {
+    let answer: T | undefined;
+    void pending.then((value) => {
+      answer = value;
+    });
+    return () => answer;
+  }
+
+  it("waits Kafka's 3000 ms by default before the first generation of an empty group", async () => {
+    const only = watch((await joinNew(coordinator)).joined);
+    await vi.advanceTimersByTimeAsync(2_999);
+    expect(only()).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(only()?.generationId).toBe(1);
+  });
+
+  it('gives members that start together one generation, waiting again while new members arrive', async () => {
+    const a = watch((await joinNew(coordinator)).joined);
+    await vi.advanceTimersByTimeAsync(2_000);
+    const b = watch((await joinNew(coordinator)).joined);
+    // At 3000 ms a member arrived during the delay: Kafka's InitialDelayedJoin waits once more.
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(a()).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(2_500);
+    expect(a()?.generationId).toBe(1);
+    expect(b()?.generationId).toBe(1);
+    expect(a()?.members.length ?? 0).toBe(2);
+  });
+});
+
+describe('GroupCoordinator static membership (KIP-345)', () => {
+  let coordinator: GroupCoordinator;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    // A short initial delay lets both members of `stableGroup` join generation 1.
+    coordinator = new GroupCoordinator({ initialRebalanceDelayMs: 100 });
+  });
+
+  afterEach(() => {
+    coordinator.close();
+    vi.useRealTimers();
+  });
+
+  const staticJoin = (instanceId: string, memberId = '') => ({
+    ...joinRequest(memberId),
+    groupInstanceId: instanceId,
+  });
+
+  /** Two static members, a (leader) and b, in a Stable generation 1 with one partition each. */
+  async function stableGroup() {
+    const joiningA = coordinator.join(staticJoin('a'), v5);
+    const joiningB = coordinator.join(staticJoin('b'), v5);
+    await vi.advanceTimersByTimeAsync(200);
+    const [a, b] = await Promise.all([joiningA, joiningB]);
+    const sync = (memberId: string, instanceId: string) =>
+      coordinator.sync({
+        groupId: 'payments',
+        generationId: 1,
+        memberId,
+        groupInstanceId: instanceId,
+        assignments:
+          memberId === a.leader
+            ? [
+                { memberId: a.memberId, assignment: Buffer.from('p0') },
+                { memberId: b.memberId, assignment: Buffer.from('p1') },
+              ]
+            : [],
+      });
+    await Promise.all([sync(a.memberId, 'a'), sync(b.memberId, 'b')]);
+    return { a, b };
+  }
+
+  it('lets a static member join without the member-id round trip, named after its instance id', async () => {
+    const { a, b } = await stableGroup();
+    expect(a.generationId).toBe(1);
+    expect(a.memberId).toMatch(/^a-/);
+    expect(b.memberId).toMatch(/^b-/);
+    expect(
+      coordinator
+        .describe('payments')
+        .members.map((m) => m.groupInstanceId)
+        .sort(),
+    ).toEqual(['a', 'b']);
+  });
+
+  it('gives a restarted static member its assignment back under a new member id, without a rebalance', async () => {
+    const { a, b } = await stableGroup();
+    // A restarted process of instance a joins with no member id, while its old session still runs.
+    const rejoined = await coordinator.join(staticJoin('a'), v5);
+    expect(rejoined).toMatchObject({ errorCode: 0, generationId: 1, leader: a.memberId, members: [] });
+    expect(rejoined.memberId).not.toBe(a.memberId);
+    const sync = await coordinator.sync({
+      groupId: 'payments',
+      generationId: 1,
+      memberId: rejoined.memberId,
+      groupInstanceId: 'a',
+      assignments: [],
+    });
+    expect(sync).toEqual({ errorCode: 0, assignment: Buffer.from('p0') });
+    // The other member sees no rebalance: same generation, Stable.
+    expect(coordinator.heartbeat('payments', b.memberId, 'b', 1)).toBe(ErrorCode.NONE);
+    expect(coordinator.describe('payments').groupState).toBe('Stable');
+  });
+
+  it('fences the old member id of an instance id that joined again (FENCED_INSTANCE_ID)', async () => {
+    const { a } = await stableGroup();
+    const rejoined = await coordinator.join(staticJoin('a'), v5);
+    expect(coordinator.heartbeat('payments', a.memberId, 'a', 1)).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    expect(coordinator.validateCommit('payments', a.memberId, 'a', 1)).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    const sync = await coordinator.sync({
+      groupId: 'payments',
+      generationId: 1,
+      memberId: a.memberId,
+      groupInstanceId: 'a',
+      assignments: [],
+    });
+    expect(sync.errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    const join = await coordinator.join(staticJoin('a', a.memberId), v5);
+    expect(join.errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    expect(coordinator.leave('payments', [{ memberId: a.memberId, groupInstanceId: 'a' }])).toEqual([
+      ErrorCode.FENCED_INSTANCE_ID,
+    ]);
+    // The member that holds the instance id now is unaffected.
+    expect(coordinator.heartbeat('payments', rejoined.memberId, 'a', 1)).toBe(ErrorCode.NONE);
+  });
+
+  it('rebalances when a static member session expires, and frees its instance id', async () => {
+    const { b } = await stableGroup();
+    const heartbeats = setInterval(() => coordinator.heartbeat('payments', b.memberId, 'b', 1), 1000);
+    await vi.advanceTimersByTimeAsync(SESSION_MS + 1);
+    clearInterval(heartbeats);
+    expect(coordinator.heartbeat('payments', b.memberId, 'b', 1)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    const rejoinedB = await coordinator.join(staticJoin('b', b.memberId), v5);
+    expect(rejoinedB.generationId).toBe(2);
+    expect(coordinator.describe('payments').members.map((m) => m.groupInstanceId)).toEqual(['b']);
+  });
+
+  it('lets a static member leave by its instance id alone (LeaveGroup v3)', async () => {
+    const { b } = await stableGroup();
+    expect(coordinator.leave('payments', [{ memberId: '', groupInstanceId: 'a' }])).toEqual([ErrorCode.NONE]);
+    expect(coordinator.heartbeat('payments', b.memberId, 'b', 1)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(coordinator.leave('payments', [{ memberId: '', groupInstanceId: 'a' }])).toEqual([
+      ErrorCode.UNKNOWN_MEMBER_ID,
+    ]);
   });
 });

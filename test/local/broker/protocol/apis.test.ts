@@ -3,7 +3,6 @@
  * kafkajs encodes a request that the broker decodes; the broker encodes a response that kafkajs decodes.
  */
 import { describe, expect, it } from 'vitest';
-import { supportedApi } from '../../../../local/broker/protocol/api-keys';
 import {
   decodeCreateTopicsRequest,
   encodeCreateTopicsResponse,
@@ -62,26 +61,7 @@ import {
 import { Reader } from '../../../../local/broker/protocol/reader';
 import { decodeRecordBatch, encodeRecordBatch } from '../../../../local/broker/protocol/record-batch';
 import { Writer } from '../../../../local/broker/protocol/writer';
-import { kafkajsApi, kafkajsVersions, longString } from './kafkajs-codec';
-
-/** Versions of an API that both kafkajs and the broker speak. */
-function sharedVersions(api: string, apiKey: number): number[] {
-  const range = supportedApi(apiKey);
-  if (!range) throw new Error(`api key ${apiKey} is not served`);
-  return kafkajsVersions(api).filter((v) => v >= range.minVersion && v <= range.maxVersion);
-}
-
-async function requestBody(api: string, version: number, args: object): Promise<Reader> {
-  const { request } = kafkajsApi(api, version, args);
-  expect(request.apiVersion).toBe(version);
-  return new Reader((await request.encode()).buffer);
-}
-
-function responseBody(encode: (writer: Writer) => void): Buffer {
-  const writer = new Writer();
-  encode(writer);
-  return writer.finish();
-}
+import { kafkajsApi, longString, requestBody, responseBody, sharedVersions } from './kafkajs-codec';
 
 describe('Produce codec', () => {
   for (const version of sharedVersions('produce', 0)) {
@@ -163,6 +143,7 @@ describe('Fetch codec', () => {
                     lastStableOffset: 9n,
                     logStartOffset: 0n,
                     batches,
+                    abortedTransactions: [{ producerId: 4n, firstOffset: 2n }],
                   },
                 ],
               },
@@ -171,7 +152,13 @@ describe('Fetch codec', () => {
         ),
       );
       const partition = (decoded.responses as { partitions: Record<string, unknown>[] }[])[0]?.partitions[0];
-      expect(partition).toMatchObject({ partition: 1, errorCode: 0, highWatermark: '9' });
+      expect(partition).toMatchObject({
+        partition: 1,
+        errorCode: 0,
+        highWatermark: '9',
+        lastStableOffset: '9',
+        abortedTransactions: [{ producerId: '4', firstOffset: '2' }],
+      });
       const messages = partition?.messages as { offset: string; value: Buffer }[];
       expect(messages.map((m) => [m.offset, m.value.toString().slice(0, 1)])).toEqual([
         ['7', 'a'],

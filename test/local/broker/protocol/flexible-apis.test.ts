@@ -177,6 +177,7 @@ describe('flexible API versions against @platformatic/kafka codecs', () => {
                   lastStableOffset: 43n,
                   logStartOffset: 0n,
                   batches,
+                  abortedTransactions: [],
                 },
               ],
             },

@@ -93,5 +93,10 @@ describe('broker CLI', () => {
     const outOfRange = runCli(['--port', '70000']);
     expect(await outOfRange.exited).toBe(2);
     expect(outOfRange.output().stderr).toContain('port: expected an integer port from 0 to 65535, got 70000');
+    const badDelay = runCli(['--port', '0', '--initial-rebalance-delay-ms', '3s']);
+    expect(await badDelay.exited).toBe(2);
+    expect(badDelay.output().stderr).toContain(
+      '--initial-rebalance-delay-ms: expected a non-negative integer, got "3s"',
+    );
   });
 });

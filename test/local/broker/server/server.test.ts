@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BrokerLogger, type RunningBroker, startBroker } from '../../../../local/broker';
 import { ApiKey, EXTENDED_APIS, SUPPORTED_APIS } from '../../../../local/broker/protocol/api-keys';
+import { encodeTransactionMarker } from '../../../../local/broker/protocol/control-record';
 import { ErrorCode } from '../../../../local/broker/protocol/error-codes';
 import type { Reader } from '../../../../local/broker/protocol/reader';
 import { Reader as BodyReader } from '../../../../local/broker/protocol/reader';
@@ -259,7 +260,7 @@ describe('broker server', () => {
     );
   });
 
-  it('produces with per-partition errors: bad acks 21, unknown topic 3, corrupt CRC 2 with nothing written', async () => {
+  it('produces with per-partition errors: bad acks 21, unknown topic 3, corrupt CRC 2, control batch 87, with nothing written', async () => {
     const { client } = await start();
     const c = await client();
     await createTopic(c, 'orders');
@@ -280,6 +281,19 @@ describe('broker server', () => {
     c.send(ApiKey.Produce, 7, produceBody('orders', 0, corrupt));
     expect(readProduce((await c.next()).body)).toMatchObject({
       errorCode: ErrorCode.CORRUPT_MESSAGE,
+      baseOffset: -1n,
+    });
+    // Transaction markers are the broker's to write: a client's control batch is an invalid record (87).
+    const marker = encodeTransactionMarker({
+      producerId: 1n,
+      producerEpoch: 0,
+      result: 'commit',
+      coordinatorEpoch: 0,
+      timestamp: 0n,
+    });
+    c.send(ApiKey.Produce, 7, produceBody('orders', 0, marker));
+    expect(readProduce((await c.next()).body)).toMatchObject({
+      errorCode: ErrorCode.INVALID_RECORD,
       baseOffset: -1n,
     });
     c.send(ApiKey.Produce, 7, produceBody('orders', 0, batch(['first', 'second'])));

@@ -17,6 +17,8 @@ export interface FixtureBatchOptions {
   readonly baseTimestamp?: bigint;
   /** Sets attribute bits 0-2 only; the records stay as they are (storage never decompresses). */
   readonly compression?: number;
+  /** Attribute bit 4: part of a transaction. */
+  readonly transactional?: boolean;
 }
 
 export interface FixtureBatch {
@@ -33,6 +35,7 @@ export function buildBatch(options: FixtureBatchOptions): FixtureBatch {
     producerId,
     producerEpoch: options.producerEpoch ?? (producerId < 0n ? -1 : 0),
     baseSequence: options.baseSequence ?? (producerId < 0n ? -1 : 0),
+    transactional: options.transactional ?? false,
     records: options.records.map((record) => ({
       key: record.key === undefined ? null : Buffer.from(record.key),
       value: Buffer.from(record.value),

@@ -247,8 +247,10 @@ describe.each(engines)('$name storage engine', ({ create }) => {
       expect(storage.read('payments', 0, 30n, 1 << 20)).toEqual({
         errorCode: 0,
         highWatermark: 30n,
+        lastStableOffset: 30n,
         logStartOffset: 0n,
         batches: [],
+        abortedTransactions: [],
       });
     });
 
