@@ -7,7 +7,8 @@ import { BrokerConfigError, consoleLogger, type RunningBroker, startBroker } fro
 
 const USAGE = `usage: npm run broker -- [--port 9092] [--host 127.0.0.1] [--data-dir DIR]
        [--advertised-host HOST] [--advertised-port PORT] [--auto-create-topics]
-       [--default-partitions N] [--fsync acks-all|always|never] [--flexible-versions] [--verbose]`;
+       [--default-partitions N] [--fsync acks-all|always|never] [--flexible-versions]
+       [--message-max-bytes N] [--verbose]`;
 
 class UsageError extends Error {}
 
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       'flexible-versions': { type: 'boolean', default: false },
       'default-partitions': { type: 'string' },
       fsync: { type: 'string' },
+      'message-max-bytes': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
     autoCreateTopics: values['auto-create-topics'],
     flexibleVersions: values['flexible-versions'],
     defaultPartitions: integerFlag('default-partitions', values['default-partitions']),
+    messageMaxBytes: integerFlag('message-max-bytes', values['message-max-bytes']),
     logger: consoleLogger(values.verbose),
   });
   process.stdout.write(

@@ -4,7 +4,8 @@
  * librdkafka and kafka-python use, none of them flexible (no tagged fields, KIP-482).
  * The extended table adds the first flexible versions of the APIs @platformatic/kafka 1.x needs
  * (it implements nothing older than ApiVersions v3, Metadata v9, Fetch v12, FindCoordinator v4,
- * JoinGroup v6, SyncGroup/Heartbeat/LeaveGroup v4, OffsetCommit/OffsetFetch v8, InitProducerId v3).
+ * JoinGroup v6, SyncGroup/Heartbeat/LeaveGroup v4, OffsetCommit/OffsetFetch v8, InitProducerId v3,
+ * CreatePartitions v3). The config APIs stop at the versions kafkajs 2.2.4's admin client uses.
  * `flexibleFrom` is the first flexible version of each API in Apache Kafka's message definitions
  * (clients/src/main/resources/common/message/*.json, "flexibleVersions"); it picks the header and
  * field encodings should a range ever be raised into the flexible versions.
@@ -28,6 +29,10 @@ export const ApiKey = {
   CreateTopics: 19,
   DeleteTopics: 20,
   InitProducerId: 22,
+  DescribeConfigs: 32,
+  AlterConfigs: 33,
+  CreatePartitions: 37,
+  IncrementalAlterConfigs: 44,
 } as const;
 export type ApiKeyValue = (typeof ApiKey)[keyof typeof ApiKey];
 
@@ -66,6 +71,10 @@ export const SUPPORTED_APIS: readonly ApiVersionRange[] = [
   range('CreateTopics', 0, 4, 5),
   range('DeleteTopics', 0, 3, 4),
   range('InitProducerId', 0, 1, 2),
+  range('DescribeConfigs', 0, 2, 4),
+  range('AlterConfigs', 0, 1, 2),
+  range('CreatePartitions', 0, 1, 2),
+  range('IncrementalAlterConfigs', 0, 0, 1),
 ];
 
 const EXTENDED_MAX_VERSIONS: Partial<Record<keyof typeof ApiKey, number>> = {
@@ -81,6 +90,7 @@ const EXTENDED_MAX_VERSIONS: Partial<Record<keyof typeof ApiKey, number>> = {
   SyncGroup: 4,
   ApiVersions: 3,
   InitProducerId: 3,
+  CreatePartitions: 3,
 };
 
 export const EXTENDED_APIS: readonly ApiVersionRange[] = SUPPORTED_APIS.map((api) => ({

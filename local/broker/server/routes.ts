@@ -1,8 +1,21 @@
 /** Which handler serves which API key. ApiVersions is answered here, including its version fallback. */
 import { ApiKey, type ApiTable } from '../protocol/api-keys';
+import {
+  decodeAlterConfigsRequest,
+  decodeIncrementalAlterConfigsRequest,
+  encodeAlterConfigsResponse,
+} from '../protocol/apis/alter-configs';
 import { encodeApiVersionsResponse } from '../protocol/apis/api-versions';
+import {
+  decodeCreatePartitionsRequest,
+  encodeCreatePartitionsResponse,
+} from '../protocol/apis/create-partitions';
 import { decodeCreateTopicsRequest, encodeCreateTopicsResponse } from '../protocol/apis/create-topics';
 import { decodeDeleteTopicsRequest, encodeDeleteTopicsResponse } from '../protocol/apis/delete-topics';
+import {
+  decodeDescribeConfigsRequest,
+  encodeDescribeConfigsResponse,
+} from '../protocol/apis/describe-configs';
 import { decodeDescribeGroupsRequest, encodeDescribeGroupsResponse } from '../protocol/apis/describe-groups';
 import { decodeFetchRequest, encodeFetchResponse } from '../protocol/apis/fetch';
 import {
@@ -24,6 +37,7 @@ import { ErrorCode } from '../protocol/error-codes';
 import { type RequestHeader, startResponse } from '../protocol/header';
 import type { Reader } from '../protocol/reader';
 import { CloseConnection, type RequestHandler, route } from './context';
+import { handleAlterConfigs, handleDescribeConfigs } from './handlers/configs';
 import { handleFetch } from './handlers/fetch';
 import {
   handleDescribeGroups,
@@ -37,6 +51,7 @@ import {
 import { handleListOffsets } from './handlers/list-offsets';
 import { handleMetadata } from './handlers/metadata';
 import { handleOffsetCommit, handleOffsetFetch } from './handlers/offsets';
+import { handleCreatePartitions } from './handlers/partitions';
 import { handleProduce } from './handlers/produce';
 import { handleInitProducerId } from './handlers/producer-id';
 import { handleCreateTopics, handleDeleteTopics } from './handlers/topics';
@@ -68,6 +83,19 @@ const handlers = new Map<number, RequestHandler>([
   [
     ApiKey.InitProducerId,
     route(decodeInitProducerIdRequest, handleInitProducerId, encodeInitProducerIdResponse),
+  ],
+  [
+    ApiKey.DescribeConfigs,
+    route(decodeDescribeConfigsRequest, handleDescribeConfigs, encodeDescribeConfigsResponse),
+  ],
+  [ApiKey.AlterConfigs, route(decodeAlterConfigsRequest, handleAlterConfigs, encodeAlterConfigsResponse)],
+  [
+    ApiKey.IncrementalAlterConfigs,
+    route(decodeIncrementalAlterConfigsRequest, handleAlterConfigs, encodeAlterConfigsResponse),
+  ],
+  [
+    ApiKey.CreatePartitions,
+    route(decodeCreatePartitionsRequest, handleCreatePartitions, encodeCreatePartitionsResponse),
   ],
 ]);
 

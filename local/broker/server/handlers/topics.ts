@@ -11,6 +11,7 @@ import type {
 } from '../../protocol/apis/create-topics';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/apis/delete-topics';
 import { ErrorCode } from '../../protocol/error-codes';
+import { topicConfigsProblem } from '../../storage/topic-configs';
 import { MAX_PARTITIONS_PER_TOPIC } from '../../storage/topic-rules';
 import type { BrokerContext } from '../context';
 
@@ -86,6 +87,8 @@ function validate(topic: CreatableTopic, broker: BrokerContext): Verdict {
   }
   const configs: Record<string, string> = {};
   for (const config of topic.configs) if (config.value !== null) configs[config.name] = config.value;
+  const configProblem = topicConfigsProblem(configs);
+  if (configProblem) return reject(ErrorCode.INVALID_CONFIG, configProblem);
   return { errorCode: ErrorCode.NONE, errorMessage: null, partitions, configs };
 }
 
