@@ -5,7 +5,7 @@
  * The extended table adds the first flexible versions of the APIs @platformatic/kafka 1.x needs
  * (it implements nothing older than ApiVersions v3, Metadata v9, Fetch v12, FindCoordinator v4,
  * JoinGroup v6, SyncGroup/Heartbeat/LeaveGroup v4, OffsetCommit/OffsetFetch v8, InitProducerId v3,
- * CreatePartitions v3). The config APIs stop at the versions kafkajs 2.2.4's admin client uses.
+ * CreatePartitions v3, DescribeConfigs v4, AlterConfigs v2, IncrementalAlterConfigs v1).
  * `flexibleFrom` is the first flexible version of each API in Apache Kafka's message definitions
  * (clients/src/main/resources/common/message/*.json, "flexibleVersions"); it picks the header and
  * field encodings should a range ever be raised into the flexible versions.
@@ -91,6 +91,9 @@ const EXTENDED_MAX_VERSIONS: Partial<Record<keyof typeof ApiKey, number>> = {
   ApiVersions: 3,
   InitProducerId: 3,
   CreatePartitions: 3,
+  AlterConfigs: 2,
+  IncrementalAlterConfigs: 1,
+  DescribeConfigs: 4,
 };
 
 export const EXTENDED_APIS: readonly ApiVersionRange[] = SUPPORTED_APIS.map((api) => ({

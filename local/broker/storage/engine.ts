@@ -140,16 +140,21 @@ export class StorageEngine implements BrokerStorage {
 
   /** Deletes the segments retention no longer keeps, in every partition (also run on a timer). */
   applyRetention(): Promise<void> {
-    this.retentionRun ??= (async () => {
-      try {
-        for (const topic of [...this.topics.values()]) {
-          for (const log of topic.partitions) await log.applyRetention();
-        }
-      } finally {
-        this.retentionRun = undefined;
-      }
-    })();
+    if (!this.retentionRun) {
+      const run = this.retainAll();
+      this.retentionRun = run;
+      // Cleared once settled, after the assignment above (a run with nothing to await settles at once).
+      void run.finally(() => {
+        if (this.retentionRun === run) this.retentionRun = undefined;
+      });
+    }
     return this.retentionRun;
+  }
+
+  private async retainAll(): Promise<void> {
+    for (const topic of [...this.topics.values()]) {
+      for (const log of topic.partitions) await log.applyRetention();
+    }
   }
 
   async close(): Promise<void> {

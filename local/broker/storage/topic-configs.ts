@@ -11,6 +11,9 @@ export const ConfigSource = {
   DEFAULT_CONFIG: 5,
 } as const;
 
+/** Kafka's ConfigEntry.ConfigType values (DescribeConfigs v3+). */
+export const ConfigType = { BOOLEAN: 1, STRING: 2, INT: 3, LONG: 5, LIST: 7 } as const;
+
 /** Kafka's message.max.bytes default (1 MiB + 12 bytes of log overhead); MSK provisioned keeps it. */
 export const DEFAULT_MESSAGE_MAX_BYTES = 1_048_588;
 const SEVEN_DAYS_MS = 604_800_000;
@@ -53,6 +56,7 @@ export interface LogSettings {
 
 interface ConfigDefinition {
   readonly name: string;
+  readonly type: number;
   /** The broker config it defaults to, if any (listed as a synonym by DescribeConfigs v1+). */
   readonly brokerName?: string;
   readonly brokerDefault?: keyof LogDefaults;
@@ -83,6 +87,7 @@ function oneOf(name: string, allowed: readonly string[]): (value: string) => str
 const DEFINITIONS: readonly ConfigDefinition[] = [
   {
     name: 'cleanup.policy',
+    type: ConfigType.LIST,
     fixedDefault: 'delete',
     problem: (value) => {
       const policies = value.split(',').map((policy) => policy.trim());
@@ -94,6 +99,7 @@ const DEFINITIONS: readonly ConfigDefinition[] = [
   },
   {
     name: 'compression.type',
+    type: ConfigType.STRING,
     fixedDefault: 'producer',
     problem: (value) =>
       value === 'producer'
@@ -102,31 +108,41 @@ const DEFINITIONS: readonly ConfigDefinition[] = [
   },
   {
     name: 'max.message.bytes',
+    type: ConfigType.INT,
     brokerName: 'message.max.bytes',
     brokerDefault: 'messageMaxBytes',
     problem: integerProblem('max.message.bytes', 0),
   },
   {
     name: 'message.timestamp.type',
+    type: ConfigType.STRING,
     fixedDefault: 'CreateTime',
     problem: oneOf('message.timestamp.type', ['CreateTime', 'LogAppendTime']),
   },
   // Stored and described; one broker holds one replica, so nothing waits for other replicas.
-  { name: 'min.insync.replicas', fixedDefault: '1', problem: integerProblem('min.insync.replicas', 1) },
+  {
+    name: 'min.insync.replicas',
+    type: ConfigType.INT,
+    fixedDefault: '1',
+    problem: integerProblem('min.insync.replicas', 1),
+  },
   {
     name: 'retention.bytes',
+    type: ConfigType.LONG,
     brokerName: 'log.retention.bytes',
     brokerDefault: 'retentionBytes',
     problem: integerProblem('retention.bytes', -1),
   },
   {
     name: 'retention.ms',
+    type: ConfigType.LONG,
     brokerName: 'log.retention.ms',
     brokerDefault: 'retentionMs',
     problem: integerProblem('retention.ms', -1),
   },
   {
     name: 'segment.bytes',
+    type: ConfigType.INT,
     brokerName: 'log.segment.bytes',
     brokerDefault: 'segmentBytes',
     // Kafka 3.x's minimum (LegacyRecord.RECORD_OVERHEAD_V0).
@@ -134,6 +150,7 @@ const DEFINITIONS: readonly ConfigDefinition[] = [
   },
   {
     name: 'segment.ms',
+    type: ConfigType.LONG,
     brokerName: 'log.roll.ms',
     brokerDefault: 'segmentMs',
     problem: integerProblem('segment.ms', 1),
@@ -184,6 +201,7 @@ export function resolveLogSettings(
 
 export interface ConfigEntry {
   readonly name: string;
+  readonly type: number;
   readonly value: string;
   readonly source: number;
   /** Where the value comes from, most specific first (DescribeConfigs v1+ synonyms). */
@@ -216,10 +234,12 @@ export function describeTopicConfigs(
       });
     }
     const chosen = synonyms[0];
+    const { name, type } = definition;
     return chosen
-      ? { name: definition.name, value: chosen.value, source: chosen.source, synonyms }
+      ? { name, type, value: chosen.value, source: chosen.source, synonyms }
       : {
-          name: definition.name,
+          name,
+          type,
           value: defaultValue(definition, defaults),
           source: ConfigSource.DEFAULT_CONFIG,
           synonyms,
@@ -237,6 +257,7 @@ export function describeBrokerLogConfigs(defaults: LogDefaults): ConfigEntry[] {
     return [
       {
         name: definition.brokerName,
+        type: definition.type,
         value,
         source,
         synonyms: [{ name: definition.brokerName, value, source }],

@@ -1,21 +1,23 @@
 /**
- * DescribeConfigs (key 32), versions 0-2 (v3 adds documentation fields, v4 is flexible).
+ * DescribeConfigs (key 32), versions 0-4 (v4 is flexible).
  *
- * DescribeConfigs Request (Version: 0-2) => [resources] include_synonyms*
+ * DescribeConfigs Request (Version: 0-4) => [resources] include_synonyms* include_documentation***
  *   resources => resource_type resource_name [configuration_keys]
  *     resource_type => INT8                   (2 topic, 4 broker)
  *     resource_name => STRING
  *     configuration_keys => STRING            (nullable array: null asks for every config)
  *   include_synonyms => BOOLEAN               (* v1+)
+ *   include_documentation => BOOLEAN          (*** v3+)
  *
- * DescribeConfigs Response (Version: 0-2) => throttle_time_ms [results]
+ * DescribeConfigs Response (Version: 0-4) => throttle_time_ms [results]
  *   throttle_time_ms => INT32
  *   results => error_code error_message resource_type resource_name [configs]
  *     error_code => INT16
  *     error_message => NULLABLE_STRING
  *     resource_type => INT8
  *     resource_name => STRING
- *     configs => name value read_only is_default* config_source** is_sensitive [synonyms]**
+ *     configs => name value read_only is_default* config_source** is_sensitive [synonyms]** config_type***
+ *                documentation***
  *       name => STRING
  *       value => NULLABLE_STRING
  *       read_only => BOOLEAN
@@ -26,6 +28,8 @@
  *         name => STRING
  *         value => NULLABLE_STRING
  *         source => INT8
+ *       config_type => INT8                   (*** v3+: Kafka's ConfigEntry.ConfigType)
+ *       documentation => NULLABLE_STRING      (*** v3+)
  */
 import type { Reader } from '../reader';
 import type { Writer } from '../writer';
@@ -51,6 +55,7 @@ export function decodeDescribeConfigsRequest(reader: Reader, version: number): D
     return { resourceType, resourceName, configurationKeys };
   });
   const includeSynonyms = version >= 1 ? reader.boolean() : false;
+  if (version >= 3) reader.boolean(); // include_documentation: no documentation is served
   reader.taggedFields();
   return { resources, includeSynonyms };
 }
@@ -69,6 +74,8 @@ export interface DescribedConfig {
   readonly source: number;
   readonly isSensitive: boolean;
   readonly synonyms: readonly ConfigSynonym[];
+  /** Kafka's ConfigEntry.ConfigType (v3+). */
+  readonly type: number;
 }
 
 export interface DescribeConfigsResult {
@@ -105,6 +112,7 @@ export function encodeDescribeConfigsResponse(
           sw.string(synonym.name).nullableString(synonym.value).int8(synonym.source).taggedFields();
         });
       }
+      if (version >= 3) cw.int8(config.type).nullableString(null);
       cw.taggedFields();
     });
     w.taggedFields();

@@ -23,6 +23,7 @@ import { ErrorCode } from '../../protocol/error-codes';
 import {
   type ConfigEntry,
   ConfigSource,
+  ConfigType,
   describeBrokerLogConfigs,
   describeTopicConfigs,
   isTopicConfig,
@@ -71,14 +72,15 @@ function resourceProblem(
 }
 
 function brokerConfigs(broker: BrokerContext): ConfigEntry[] {
-  const fixed = (name: string, value: string, isKafkaDefault: boolean): ConfigEntry => {
+  const fixed = (name: string, type: number, value: string, isKafkaDefault: boolean): ConfigEntry => {
     const source = isKafkaDefault ? ConfigSource.DEFAULT_CONFIG : ConfigSource.STATIC_BROKER_CONFIG;
-    return { name, value, source, synonyms: [{ name, value, source }] };
+    return { name, type, value, source, synonyms: [{ name, value, source }] };
   };
   const { autoCreateTopics, defaultPartitions } = broker.config;
   return [
-    fixed('auto.create.topics.enable', String(autoCreateTopics), autoCreateTopics),
-    fixed('num.partitions', String(defaultPartitions), defaultPartitions === 1),
+    // Kafka's auto.create.topics.enable defaults to true; MSK's (and this broker's) to false.
+    fixed('auto.create.topics.enable', ConfigType.BOOLEAN, String(autoCreateTopics), autoCreateTopics),
+    fixed('num.partitions', ConfigType.INT, String(defaultPartitions), defaultPartitions === 1),
     ...describeBrokerLogConfigs(broker.storage.logDefaults),
   ];
 }
@@ -109,6 +111,7 @@ function describeResource(
         source: entry.source,
         isSensitive: false,
         synonyms: includeSynonyms ? entry.synonyms : [],
+        type: entry.type,
       }),
     );
   return { errorCode: ErrorCode.NONE, errorMessage: null, resourceType, resourceName, configs };

@@ -1,6 +1,7 @@
 import {
   Consumer,
   MessagesStreamModes,
+  Admin as PlatformaticAdmin,
   Producer,
   stringDeserializers,
   stringSerializers,
@@ -9,6 +10,10 @@ import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, silentLogger, startBroker } from '../../../../local/broker';
 import { freshTopicName as freshName } from '../../../helpers/kafka';
+
+/** Kafka's ConfigResource.Type TOPIC and IncrementalAlterConfigs' SET operation. */
+const TOPIC_RESOURCE = 2;
+const SET = 0;
 
 // @platformatic/kafka 1.x implements no API version older than the first flexible ones (ApiVersions v3,
 // Metadata v9, Fetch v12, ...), so it needs the broker's flexible versions on.
@@ -77,5 +82,37 @@ describe('@platformatic/kafka against the broker', () => {
     // What it stored is what kafkajs reads too.
     const offsets = await admin.fetchTopicOffsets(topic);
     expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(sent.length);
+  });
+
+  it('grows a topic with CreatePartitions and reads and alters its configs', async () => {
+    const topic = freshName('platformatic-admin');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+    const client = new PlatformaticAdmin({
+      clientId: 'platformatic-admin',
+      bootstrapBrokers: [broker.bootstrap],
+    });
+    try {
+      await client.createPartitions({ topics: [{ name: topic, count: 4 }] });
+      await expect(client.createPartitions({ topics: [{ name: topic, count: 3 }] })).rejects.toThrow();
+      await client.incrementalAlterConfigs({
+        resources: [
+          {
+            resourceType: TOPIC_RESOURCE,
+            resourceName: topic,
+            configs: [{ name: 'retention.ms', configOperation: SET, value: '3600000' }],
+          },
+        ],
+      });
+      const [described] = await client.describeConfigs({
+        resources: [
+          { resourceType: TOPIC_RESOURCE, resourceName: topic, configurationKeys: ['retention.ms'] },
+        ],
+      });
+      expect(described?.configs.map((c) => [c.name, c.value])).toEqual([['retention.ms', '3600000']]);
+    } finally {
+      await client.close();
+    }
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    expect(topics[0]?.partitions).toHaveLength(4);
   });
 });
