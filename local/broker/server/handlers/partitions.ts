@@ -13,6 +13,7 @@ import type {
 import { ErrorCode } from '../../protocol/error-codes';
 import { partitionGrowthProblem } from '../../storage/topic-rules';
 import type { BrokerContext } from '../context';
+import { namedTwice } from './topics';
 
 function result(name: string, errorCode: number, errorMessage: string | null = null): CreatePartitionsResult {
   return { name, errorCode, errorMessage };
@@ -45,11 +46,10 @@ export function handleCreatePartitions(
   request: CreatePartitionsRequest,
   broker: BrokerContext,
 ): CreatePartitionsResponse {
-  const counts = new Map<string, number>();
-  for (const topic of request.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
+  const repeated = namedTwice(request.topics);
   return {
     results: request.topics.map((topic) =>
-      (counts.get(topic.name) ?? 0) > 1
+      repeated.has(topic.name)
         ? result(topic.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.')
         : grow(topic, request.validateOnly, broker),
     ),

@@ -92,15 +92,22 @@ function validate(topic: CreatableTopic, broker: BrokerContext): Verdict {
   return { errorCode: ErrorCode.NONE, errorMessage: null, partitions, configs };
 }
 
+/** The names a request lists more than once: Kafka refuses each of those entries with INVALID_REQUEST. */
+export function namedTwice(items: readonly { readonly name: string }[]): Set<string> {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const { name } of items) (seen.has(name) ? repeated : seen).add(name);
+  return repeated;
+}
+
 export function handleCreateTopics(
   request: CreateTopicsRequest,
   broker: BrokerContext,
 ): CreateTopicsResponse {
-  const counts = new Map<string, number>();
-  for (const topic of request.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
+  const repeated = namedTwice(request.topics);
   return {
     topics: request.topics.map((topic) => {
-      if ((counts.get(topic.name) ?? 0) > 1) {
+      if (repeated.has(topic.name)) {
         return {
           name: topic.name,
           errorCode: ErrorCode.INVALID_REQUEST,

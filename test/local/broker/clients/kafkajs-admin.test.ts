@@ -52,6 +52,27 @@ describe('kafkajs admin against the broker: partitions, configs, limits and rete
     }
   }
 
+  /** What a consumer group reads from partition 0 of `topic` until `done`, from the start or `offset`. */
+  async function consume(
+    topic: string,
+    done: (read: { offset: string; timestamp: string }[]) => boolean,
+    offset?: string,
+  ): Promise<{ offset: string; timestamp: string }[]> {
+    const consumer = kafka.consumer({ groupId: freshName('group'), maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const read: { offset: string; timestamp: string }[] = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        read.push({ offset: message.offset, timestamp: message.timestamp });
+      },
+    });
+    if (offset !== undefined) consumer.seek({ topic, partition: 0, offset });
+    await waitUntil(`records of ${topic}`, () => done(read));
+    await consumer.disconnect();
+    return read;
+  }
+
   describe('CreatePartitions', () => {
     it('grows a topic so producers and consumers use the new partitions', async () => {
       const topic = freshName('grow');
@@ -228,17 +249,8 @@ describe('kafkajs admin against the broker: partitions, configs, limits and rete
       await produce(topic, [{ value: 'a', timestamp: String(before - 60_000) }]);
       const after = Date.now();
 
-      const consumer = kafka.consumer({ groupId: freshName('group'), maxWaitTimeInMs: 100 });
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      const timestamps: number[] = [];
-      await consumer.run({
-        eachMessage: async ({ message }) => {
-          timestamps.push(Number(message.timestamp));
-        },
-      });
-      await waitUntil('the record', () => timestamps.length === 1);
-      await consumer.disconnect();
+      const [read] = await consume(topic, (read) => read.length === 1);
+      const timestamps = [Number(read?.timestamp)];
       expect(timestamps[0]).toBeGreaterThanOrEqual(before);
       expect(timestamps[0]).toBeLessThanOrEqual(after);
     });
@@ -266,19 +278,9 @@ describe('kafkajs admin against the broker: partitions, configs, limits and rete
       expect(high).toBe('10');
       expect(Number(low)).toBeGreaterThan(0);
 
-      const consumer = kafka.consumer({ groupId: freshName('group'), maxWaitTimeInMs: 100 });
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      const offsets: string[] = [];
-      await consumer.run({
-        eachMessage: async ({ message }) => {
-          offsets.push(message.offset);
-        },
-      });
-      consumer.seek({ topic, partition: 0, offset: '0' }); // below the log start: OFFSET_OUT_OF_RANGE, then earliest
-      await waitUntil('the retained records', () => offsets.includes('9'));
-      await consumer.disconnect();
-      expect(offsets[0]).toBe(low);
+      // Starting below the log start: OFFSET_OUT_OF_RANGE, then the consumer resets to the earliest offset.
+      const read = await consume(topic, (read) => read.some((m) => m.offset === '9'), '0');
+      expect(read[0]?.offset).toBe(low);
     });
   });
 
