@@ -372,7 +372,8 @@ export class StorageEngine implements BrokerStorage {
     for (const [index, { baseOffset, segment, stored }] of segments.entries()) {
       if (!log.restoreSegment(baseOffset, segment)) {
         // An earlier segment lost its tail: what follows it cannot be placed, as in Kafka's recovery.
-        for (const orphan of segments.slice(index)) void orphan.segment.remove();
+        // A removal that fails leaves the same orphan for the next open to find.
+        for (const orphan of segments.slice(index)) void orphan.segment.remove().catch(() => undefined);
         break;
       }
       for (const batch of stored) log.restore(batch);
