@@ -65,11 +65,17 @@ interface ConfigDefinition {
   readonly problem: (value: string) => string | undefined;
 }
 
-function integerProblem(name: string, min: number): (value: string) => string | undefined {
+function integerProblem(
+  name: string,
+  min: number,
+  type: 'INT' | 'LONG',
+): (value: string) => string | undefined {
+  // Kafka's INT is 32 bits; a LONG fits here only up to 2^53 - 1, far beyond any sensible size or duration.
+  const max = type === 'INT' ? 2_147_483_647 : Number.MAX_SAFE_INTEGER;
   return (value) => {
     const number = Number(value);
-    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(number)) {
-      return `Invalid value ${value} for configuration ${name}: Not a number of type LONG`;
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number > max) {
+      return `Invalid value ${value} for configuration ${name}: Not a number of type ${type}`;
     }
     return number < min
       ? `Invalid value ${value} for configuration ${name}: Value must be at least ${min}`
@@ -111,7 +117,7 @@ const DEFINITIONS: readonly ConfigDefinition[] = [
     type: ConfigType.INT,
     brokerName: 'message.max.bytes',
     brokerDefault: 'messageMaxBytes',
-    problem: integerProblem('max.message.bytes', 0),
+    problem: integerProblem('max.message.bytes', 0, 'INT'),
   },
   {
     name: 'message.timestamp.type',
@@ -124,21 +130,21 @@ const DEFINITIONS: readonly ConfigDefinition[] = [
     name: 'min.insync.replicas',
     type: ConfigType.INT,
     fixedDefault: '1',
-    problem: integerProblem('min.insync.replicas', 1),
+    problem: integerProblem('min.insync.replicas', 1, 'INT'),
   },
   {
     name: 'retention.bytes',
     type: ConfigType.LONG,
     brokerName: 'log.retention.bytes',
     brokerDefault: 'retentionBytes',
-    problem: integerProblem('retention.bytes', -1),
+    problem: integerProblem('retention.bytes', -1, 'LONG'),
   },
   {
     name: 'retention.ms',
     type: ConfigType.LONG,
     brokerName: 'log.retention.ms',
     brokerDefault: 'retentionMs',
-    problem: integerProblem('retention.ms', -1),
+    problem: integerProblem('retention.ms', -1, 'LONG'),
   },
   {
     name: 'segment.bytes',
@@ -146,14 +152,14 @@ const DEFINITIONS: readonly ConfigDefinition[] = [
     brokerName: 'log.segment.bytes',
     brokerDefault: 'segmentBytes',
     // Kafka 3.x's minimum (LegacyRecord.RECORD_OVERHEAD_V0).
-    problem: integerProblem('segment.bytes', 14),
+    problem: integerProblem('segment.bytes', 14, 'INT'),
   },
   {
     name: 'segment.ms',
     type: ConfigType.LONG,
     brokerName: 'log.roll.ms',
     brokerDefault: 'segmentMs',
-    problem: integerProblem('segment.ms', 1),
+    problem: integerProblem('segment.ms', 1, 'LONG'),
   },
 ];
 
