@@ -134,7 +134,11 @@ export class StorageEngine implements BrokerStorage {
     this.nextId = nextId;
     this.reservedEnd = nextId;
     this.opened = true;
-    this.retentionTimer = setInterval(() => void this.applyRetention(), this.retentionCheckIntervalMs);
+    // A segment file that could not be deleted comes back at the next open; retention then deletes it again.
+    this.retentionTimer = setInterval(
+      () => void this.applyRetention().catch(() => undefined),
+      this.retentionCheckIntervalMs,
+    );
     this.retentionTimer.unref();
   }
 
@@ -144,9 +148,11 @@ export class StorageEngine implements BrokerStorage {
       const run = this.retainAll();
       this.retentionRun = run;
       // Cleared once settled, after the assignment above (a run with nothing to await settles at once).
-      void run.finally(() => {
-        if (this.retentionRun === run) this.retentionRun = undefined;
-      });
+      void run
+        .finally(() => {
+          if (this.retentionRun === run) this.retentionRun = undefined;
+        })
+        .catch(() => undefined); // the caller of applyRetention sees the failure
     }
     return this.retentionRun;
   }
