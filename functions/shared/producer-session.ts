@@ -3,6 +3,7 @@ import { type Kafka, type Message, Partitioners, type PartitionMetadata, type Pr
 import { ConfigError, PublishError, TopicNotFoundError } from './errors';
 import { failureReason, isUnknownTopic } from './kafka-errors';
 import { RecordHeader } from './record-headers';
+import { DEFAULT_PARTITION_REFRESH_MS, TopicPartitions } from './topic-partitions';
 
 export interface OutgoingRecord {
   readonly eventId: string;
@@ -30,6 +31,12 @@ export interface ProducerSessionOptions {
    * not an error here; the first publish to that topic looks it up again.
    */
   readonly prefetchTopics?: readonly string[];
+  /**
+   * How old a topic's partition list may get before a publish looks it up again; a session that finds the
+   * count changed retires, so sessions of one deployment disagree on a key's partition for at most this long
+   * after a topic grows. @default 60000
+   */
+  readonly partitionRefreshMs?: number;
 }
 
 const DEFAULT_PUBLISH_TIMEOUT_MS = 10_000;
@@ -45,12 +52,14 @@ const choosePartition = Partitioners.DefaultPartitioner();
  * 45/46/47/59 (it keeps the same producer id and sequences), and the header sequence could have a hole.
  *
  * The partition is chosen here, before sending, because the header sequence is per partition. The topic's
- * partition list comes from one metadata request through a short-lived admin client: kafkajs does not expose
- * the producer's own metadata, and a custom partitioner would run again on every retry.
+ * partition list comes from a metadata request through a short-lived admin client: kafkajs does not expose
+ * the producer's own metadata, and a custom partitioner would run again on every retry. The list is looked
+ * up again once older than `partitionRefreshMs`; a session that finds the count changed retires (see
+ * topic-partitions.ts), which bounds how long sessions route one key to different partitions.
  */
 export class ProducerSession {
   readonly id = randomUUID();
-  private readonly partitionsByTopic = new Map<string, PartitionMetadata[]>();
+  private readonly partitions: TopicPartitions;
   private readonly nextSequence = new Map<string, number>();
   private readonly waiting: PendingPublish[] = [];
   private sending = false;
@@ -60,7 +69,10 @@ export class ProducerSession {
     private readonly kafka: Kafka,
     private readonly producer: Producer,
     private readonly publishTimeoutMs: number,
-  ) {}
+    partitionRefreshMs: number,
+  ) {
+    this.partitions = new TopicPartitions((topic) => this.lookUpPartitions(topic), partitionRefreshMs);
+  }
 
   /** Connects an idempotent producer (InitProducerId: a new producer id) within the publish deadline. */
   static async open(kafka: Kafka, options: ProducerSessionOptions = {}): Promise<ProducerSession> {
@@ -71,10 +83,15 @@ export class ProducerSession {
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner, // explicit, so kafkajs does not warn about v1 → v2
     });
-    const session = new ProducerSession(kafka, producer, publishTimeoutMs);
+    const session = new ProducerSession(
+      kafka,
+      producer,
+      publishTimeoutMs,
+      options.partitionRefreshMs ?? DEFAULT_PARTITION_REFRESH_MS,
+    );
     const connecting = producer.connect();
     const prefetching = (options.prefetchTopics ?? []).map((topic) =>
-      session.partitionsOf(topic).catch(() => undefined),
+      session.partitions.of(topic).catch(() => undefined),
     );
     try {
       await withDeadline(
@@ -162,7 +179,7 @@ export class ProducerSession {
     let partitions: PartitionMetadata[];
     try {
       partitions = await withDeadline(
-        this.partitionsOf(topic),
+        this.partitions.of(topic),
         this.publishTimeoutMs,
         `metadata of ${topic}`,
       );
@@ -236,16 +253,13 @@ export class ProducerSession {
   }
 
   /** One metadata request through a short-lived admin client (its own connection, closed right after). */
-  private async partitionsOf(topic: string): Promise<PartitionMetadata[]> {
-    const known = this.partitionsByTopic.get(topic);
-    if (known) return known;
+  private async lookUpPartitions(topic: string): Promise<PartitionMetadata[]> {
     const admin = this.kafka.admin();
     try {
       await admin.connect();
       const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
       const partitions = topics.find((entry) => entry.name === topic)?.partitions ?? [];
       if (partitions.length === 0) throw new TopicNotFoundError(topic);
-      this.partitionsByTopic.set(topic, partitions);
       return partitions;
     } catch (error) {
       if (isUnknownTopic(error)) throw new TopicNotFoundError(topic, { cause: error });

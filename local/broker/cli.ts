@@ -8,7 +8,7 @@ import { BrokerConfigError, consoleLogger, type RunningBroker, startBroker } fro
 const USAGE = `usage: npm run broker -- [--port 9092] [--host 127.0.0.1] [--data-dir DIR]
        [--advertised-host HOST] [--advertised-port PORT] [--auto-create-topics]
        [--default-partitions N] [--fsync acks-all|always|never] [--flexible-versions]
-       [--initial-rebalance-delay-ms 3000] [--verbose]`;
+       [--initial-rebalance-delay-ms 3000] [--message-max-bytes N] [--verbose]`;
 
 class UsageError extends Error {}
 
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       'default-partitions': { type: 'string' },
       fsync: { type: 'string' },
       'initial-rebalance-delay-ms': { type: 'string' },
+      'message-max-bytes': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
     flexibleVersions: values['flexible-versions'],
     defaultPartitions: integerFlag('default-partitions', values['default-partitions']),
     initialRebalanceDelayMs: integerFlag('initial-rebalance-delay-ms', values['initial-rebalance-delay-ms']),
+    messageMaxBytes: integerFlag('message-max-bytes', values['message-max-bytes']),
     logger: consoleLogger(values.verbose),
   });
   process.stdout.write(

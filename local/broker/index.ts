@@ -57,6 +57,14 @@ export interface BrokerOptions {
    * ApiVersions v3 fallback librdkafka expects. @default false
    */
   readonly flexibleVersions?: boolean;
+  /**
+   * message.max.bytes: the largest record batch a topic accepts unless its max.message.bytes says
+   * otherwise; larger batches get MESSAGE_TOO_LARGE. For a storage given in `storage`, set it there.
+   * @default 1048588 (Kafka's and MSK's default)
+   */
+  readonly messageMaxBytes?: number;
+  /** log.retention.check.interval.ms: how often retention deletes old segments. @default 300000 */
+  readonly retentionCheckIntervalMs?: number;
   /** Smallest session timeout a consumer may ask for (group.min.session.timeout.ms). @default 6000 */
   readonly minSessionTimeoutMs?: number;
   /**
@@ -159,11 +167,21 @@ async function tlsIdentity(
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const config = resolveConfig(options);
   const tls = await tlsIdentity(options, [...new Set([config.advertisedHost, '127.0.0.1', 'localhost'])]);
+  const log = {
+    messageMaxBytes:
+      options.messageMaxBytes === undefined
+        ? undefined
+        : requirePositiveInteger('messageMaxBytes', options.messageMaxBytes),
+    retentionCheckIntervalMs:
+      options.retentionCheckIntervalMs === undefined
+        ? undefined
+        : requirePositiveInteger('retentionCheckIntervalMs', options.retentionCheckIntervalMs),
+  };
   const storage =
     options.storage ??
     (options.dataDir === undefined
-      ? createMemoryStorage()
-      : createFileStorage({ dataDir: options.dataDir, fsync: options.fsync }));
+      ? createMemoryStorage(log)
+      : createFileStorage({ dataDir: options.dataDir, fsync: options.fsync, ...log }));
   await storage.open();
   const groups = new GroupCoordinator({
     minSessionTimeoutMs: options.minSessionTimeoutMs,

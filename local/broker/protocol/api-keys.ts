@@ -4,7 +4,8 @@
  * librdkafka and kafka-python use, none of them flexible (no tagged fields, KIP-482).
  * The extended table adds the first flexible versions of the APIs @platformatic/kafka 1.x needs
  * (it implements nothing older than ApiVersions v3, Metadata v9, Fetch v12, FindCoordinator v4,
- * JoinGroup v6, SyncGroup/Heartbeat/LeaveGroup v4, OffsetCommit/OffsetFetch v8, InitProducerId v3).
+ * JoinGroup v6, SyncGroup/Heartbeat/LeaveGroup v4, OffsetCommit/OffsetFetch v8, InitProducerId v3,
+ * CreatePartitions v3, DescribeConfigs v4, AlterConfigs v2, IncrementalAlterConfigs v1).
  * `flexibleFrom` is the first flexible version of each API in Apache Kafka's message definitions
  * (clients/src/main/resources/common/message/*.json, "flexibleVersions"); it picks the header and
  * field encodings should a range ever be raised into the flexible versions.
@@ -33,7 +34,11 @@ export const ApiKey = {
   AddOffsetsToTxn: 25,
   EndTxn: 26,
   TxnOffsetCommit: 28,
+  DescribeConfigs: 32,
+  AlterConfigs: 33,
   SaslAuthenticate: 36,
+  CreatePartitions: 37,
+  IncrementalAlterConfigs: 44,
 } as const;
 export type ApiKeyValue = (typeof ApiKey)[keyof typeof ApiKey];
 
@@ -77,6 +82,10 @@ export const SUPPORTED_APIS: readonly ApiVersionRange[] = [
   range('AddOffsetsToTxn', 0, 1, 3),
   range('EndTxn', 0, 1, 3),
   range('TxnOffsetCommit', 0, 2, 3),
+  range('DescribeConfigs', 0, 2, 4),
+  range('AlterConfigs', 0, 1, 2),
+  range('CreatePartitions', 0, 1, 2),
+  range('IncrementalAlterConfigs', 0, 0, 1),
 ];
 
 const EXTENDED_MAX_VERSIONS: Partial<Record<keyof typeof ApiKey, number>> = {
@@ -92,6 +101,10 @@ const EXTENDED_MAX_VERSIONS: Partial<Record<keyof typeof ApiKey, number>> = {
   SyncGroup: 4,
   ApiVersions: 3,
   InitProducerId: 3,
+  CreatePartitions: 3,
+  AlterConfigs: 2,
+  IncrementalAlterConfigs: 1,
+  DescribeConfigs: 4,
 };
 
 export const EXTENDED_APIS: readonly ApiVersionRange[] = SUPPORTED_APIS.map((api) => ({

@@ -22,6 +22,7 @@
  *   keyLength: varint, key: byte[], valueLen: varint, value: byte[],
  *   headers: varint count of [headerKeyLength: varint, headerKey: String, headerValueLength: varint, value: byte[]]
  */
+import { gunzipSync } from 'node:zlib';
 import type { BatchHeader } from '../storage/types';
 import { crc32c } from './crc32c';
 import { ErrorCode } from './error-codes';
@@ -34,11 +35,15 @@ export const LOG_OVERHEAD = 12;
 export const BATCH_LENGTH_OFFSET = 8;
 export const LEADER_EPOCH_OFFSET = 12;
 export const MAGIC_OFFSET = 16;
-const CRC_OFFSET = 17;
+export const CRC_OFFSET = 17;
+export const MAX_TIMESTAMP_OFFSET = 35;
 export const ATTRIBUTES_OFFSET = 21;
 /** Attribute bits 0-2: the compression codec (0 = none). */
 export const COMPRESSION_MASK = 0x07;
+/** Attribute bit 3: timestamps are the broker's append time (message.timestamp.type=LogAppendTime). */
+export const LOG_APPEND_TIME_FLAG = 0x08;
 const TRANSACTIONAL_FLAG = 0x10;
+const GZIP_CODEC = 1;
 const CONTROL_FLAG = 0x20;
 
 export type BatchValidation =
@@ -101,7 +106,7 @@ export function validateRecordBatch(records: Buffer): BatchValidation {
       lastOffsetDelta,
       recordCount,
       firstTimestamp: records.readBigInt64BE(27),
-      maxTimestamp: records.readBigInt64BE(35),
+      maxTimestamp: records.readBigInt64BE(MAX_TIMESTAMP_OFFSET),
       producerId: records.readBigInt64BE(43),
       producerEpoch: records.readInt16BE(51),
       baseSequence: records.readInt32BE(53),
@@ -182,7 +187,7 @@ export function encodeRecordBatch(input: RecordBatchInput): Buffer {
   );
   batch.writeInt32BE(input.records.length - 1, 23);
   batch.writeBigInt64BE(baseTimestamp, 27);
-  batch.writeBigInt64BE(maxTimestamp, 35);
+  batch.writeBigInt64BE(maxTimestamp, MAX_TIMESTAMP_OFFSET);
   batch.writeBigInt64BE(input.producerId ?? -1n, 43);
   batch.writeInt16BE(input.producerEpoch ?? -1, 51);
   batch.writeInt32BE(input.baseSequence ?? -1, 53);
@@ -210,20 +215,33 @@ function readVarintBytes(reader: Reader): Buffer | null {
   return reader.buffer.subarray(start, start + size);
 }
 
-/** Reads the records of one uncompressed batch (tests and tools; the broker never needs to). */
+/** Compression codecs whose batches `decodeRecordBatch` reads: none and gzip (node:zlib). */
+export const DECODABLE_CODECS: ReadonlySet<number> = new Set([0, GZIP_CODEC]);
+
+/**
+ * Reads the records of one batch, uncompressed or gzip (ListOffsets by timestamp, tests and tools).
+ * In a LogAppendTime batch every record carries the batch's max timestamp (Kafka's DefaultRecordBatch).
+ */
 export function decodeRecordBatch(batch: Buffer): DecodedRecord[] {
-  const compression = batch.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
-  if (compression !== 0)
-    throw new RangeError(`compressed batches (codec ${compression}) are not decoded here`);
+  const attributes = batch.readInt16BE(ATTRIBUTES_OFFSET);
+  const compression = attributes & COMPRESSION_MASK;
+  if (!DECODABLE_CODECS.has(compression))
+    throw new RangeError(`batches compressed with codec ${compression} are not decoded here`);
   const baseOffset = batch.readBigInt64BE(0);
   const baseTimestamp = batch.readBigInt64BE(27);
+  const logAppendTime =
+    (attributes & LOG_APPEND_TIME_FLAG) !== 0 ? batch.readBigInt64BE(MAX_TIMESTAMP_OFFSET) : undefined;
   const count = batch.readInt32BE(57);
-  const reader = new Reader(batch, RECORD_BATCH_HEADER_SIZE);
+  const reader =
+    compression === GZIP_CODEC
+      ? new Reader(gunzipSync(batch.subarray(RECORD_BATCH_HEADER_SIZE)), 0)
+      : new Reader(batch, RECORD_BATCH_HEADER_SIZE);
   const records: DecodedRecord[] = [];
   for (let i = 0; i < count; i++) {
     reader.varint();
     reader.int8();
-    const timestamp = baseTimestamp + reader.varlong();
+    const timestamp = logAppendTime ?? baseTimestamp + reader.varlong();
+    if (logAppendTime !== undefined) reader.varlong();
     const offset = baseOffset + BigInt(reader.varint());
     const key = readVarintBytes(reader);
     const value = readVarintBytes(reader);

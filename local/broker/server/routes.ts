@@ -27,9 +27,22 @@ import {
   decodeAddPartitionsToTxnRequest,
   encodeAddPartitionsToTxnResponse,
 } from '../protocol/apis/add-partitions-to-txn';
+import {
+  decodeAlterConfigsRequest,
+  decodeIncrementalAlterConfigsRequest,
+  encodeAlterConfigsResponse,
+} from '../protocol/apis/alter-configs';
 import { encodeApiVersionsResponse } from '../protocol/apis/api-versions';
+import {
+  decodeCreatePartitionsRequest,
+  encodeCreatePartitionsResponse,
+} from '../protocol/apis/create-partitions';
 import { decodeCreateTopicsRequest, encodeCreateTopicsResponse } from '../protocol/apis/create-topics';
 import { decodeDeleteTopicsRequest, encodeDeleteTopicsResponse } from '../protocol/apis/delete-topics';
+import {
+  decodeDescribeConfigsRequest,
+  encodeDescribeConfigsResponse,
+} from '../protocol/apis/describe-configs';
 import { decodeDescribeGroupsRequest, encodeDescribeGroupsResponse } from '../protocol/apis/describe-groups';
 import { decodeEndTxnRequest } from '../protocol/apis/end-txn';
 import { decodeFetchRequest, encodeFetchResponse } from '../protocol/apis/fetch';
@@ -61,6 +74,7 @@ import { ErrorCode } from '../protocol/error-codes';
 import { type RequestHeader, startResponse } from '../protocol/header';
 import type { Reader } from '../protocol/reader';
 import { CloseConnection, type RequestHandler, route } from './context';
+import { handleAlterConfigs, handleDescribeConfigs } from './handlers/configs';
 import { handleFetch } from './handlers/fetch';
 import {
   handleDescribeGroups,
@@ -74,6 +88,7 @@ import {
 import { handleListOffsets } from './handlers/list-offsets';
 import { handleMetadata } from './handlers/metadata';
 import { handleOffsetCommit, handleOffsetFetch } from './handlers/offsets';
+import { handleCreatePartitions } from './handlers/partitions';
 import { handleProduce } from './handlers/produce';
 import { handleInitProducerId } from './handlers/producer-id';
 import { handleSaslAuthenticate, handleSaslHandshake } from './handlers/sasl';
@@ -199,6 +214,19 @@ const handlers = new Map<number, RequestHandler>([
   [
     ApiKey.TxnOffsetCommit,
     route(decodeTxnOffsetCommitRequest, handleTxnOffsetCommit, encodeTxnOffsetCommitResponse),
+  ],
+  [
+    ApiKey.DescribeConfigs,
+    route(decodeDescribeConfigsRequest, handleDescribeConfigs, encodeDescribeConfigsResponse),
+  ],
+  [ApiKey.AlterConfigs, route(decodeAlterConfigsRequest, handleAlterConfigs, encodeAlterConfigsResponse)],
+  [
+    ApiKey.IncrementalAlterConfigs,
+    route(decodeIncrementalAlterConfigsRequest, handleAlterConfigs, encodeAlterConfigsResponse),
+  ],
+  [
+    ApiKey.CreatePartitions,
+    route(decodeCreatePartitionsRequest, handleCreatePartitions, encodeCreatePartitionsResponse),
   ],
 ]);
 

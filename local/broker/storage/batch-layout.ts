@@ -1,10 +1,14 @@
+import { crc32c } from '../protocol/crc32c';
 import {
   ATTRIBUTES_OFFSET,
   BATCH_LENGTH_OFFSET,
   COMPRESSION_MASK,
+  CRC_OFFSET,
   LEADER_EPOCH_OFFSET,
+  LOG_APPEND_TIME_FLAG,
   LOG_OVERHEAD,
   MAGIC_OFFSET,
+  MAX_TIMESTAMP_OFFSET,
   RECORD_BATCH_HEADER_SIZE,
 } from '../protocol/record-batch';
 
@@ -22,8 +26,9 @@ export function batchSizeOf(bytes: Buffer): number {
   return LOG_OVERHEAD + bytes.readInt32BE(BATCH_LENGTH_OFFSET);
 }
 
-export function isCompressed(bytes: Buffer): boolean {
-  return (bytes.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_MASK) !== 0;
+/** The batch's compression codec (attributes bits 0-2; 0 = none). */
+export function compressionOf(bytes: Buffer): number {
+  return bytes.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
 }
 
 /** A new 16-byte prefix carrying the broker-assigned base offset and leader epoch for `batch`. */
@@ -48,4 +53,17 @@ export function batchShapeProblem(bytes: Buffer): string | undefined {
   const magic = bytes.readInt8(MAGIC_OFFSET);
   if (magic !== 2) return `magic is ${magic}, expected 2`;
   return undefined;
+}
+
+/**
+ * A copy of `batch` stamped with the broker's append time, as Kafka's LogValidator does for a topic with
+ * message.timestamp.type=LogAppendTime: timestamp-type bit set, max timestamp = now, CRC-32C recomputed
+ * (both fields are covered by it). Consumers then read `now` as every record's timestamp.
+ */
+export function stampLogAppendTime(batch: Buffer, now: bigint): Buffer {
+  const stamped = Buffer.from(batch);
+  stamped.writeInt16BE(stamped.readInt16BE(ATTRIBUTES_OFFSET) | LOG_APPEND_TIME_FLAG, ATTRIBUTES_OFFSET);
+  stamped.writeBigInt64BE(now, MAX_TIMESTAMP_OFFSET);
+  stamped.writeUInt32BE(crc32c(stamped, ATTRIBUTES_OFFSET), CRC_OFFSET);
+  return stamped;
 }

@@ -1,7 +1,14 @@
 import type { TransactionMarker } from '../protocol/control-record';
 import { PartitionLog } from './partition-log';
-import type { Segment, StoredBytes } from './segment';
-import { validateNewTopic } from './topic-rules';
+import type { Segment, StoredSegment } from './segment';
+import {
+  KAFKA_LOG_DEFAULTS,
+  type LogDefaults,
+  type LogSettings,
+  resolveLogSettings,
+  topicConfigsProblem,
+} from './topic-configs';
+import { partitionGrowthProblem, validateNewTopic } from './topic-rules';
 import {
   type AppendResult,
   type BatchHeader,
@@ -40,11 +47,10 @@ export type FsyncPolicy = 'always' | 'acks-all' | 'never';
 export interface StorageBackend {
   readonly fsync: FsyncPolicy;
   load(): Promise<PersistedState>;
-  /**
-   * Opens (creating if needed) a partition's segment. `stored` yields its valid batches in offset
-   * order; a torn or corrupt tail is truncated once iteration reaches it.
-   */
-  openPartition(topic: string, partition: number): { segment: Segment; stored: Iterable<StoredBytes> };
+  /** A partition's segments in offset order (none for a new partition). */
+  openPartition(topic: string, partition: number): readonly StoredSegment[];
+  /** Creates a partition's empty segment starting at `baseOffset` (a new partition, or a roll). */
+  newSegment(topic: string, partition: number, baseOffset: bigint): Segment;
   saveTopics(topics: readonly TopicDescription[]): void;
   /** Removes a deleted topic's stored data at once (its segments may still be closing). */
   removeTopic(topic: string, partitions: number): void;
@@ -59,9 +65,23 @@ export interface StorageBackend {
 /** Producer ids are reserved in blocks, so a restart skips at most one block and never reuses an id. */
 export const PRODUCER_ID_BLOCK = 1000n;
 
+/** Engine settings beyond the backend: broker-wide log defaults and the retention schedule. */
+export interface LogOptions {
+  /** message.max.bytes: the largest batch a topic without max.message.bytes accepts. @default 1048588 */
+  readonly messageMaxBytes?: number;
+  /** log.retention.check.interval.ms: how often retention deletes old segments. @default 300000 */
+  readonly retentionCheckIntervalMs?: number;
+  /** The clock for LogAppendTime, segment.ms and retention.ms. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Kafka's log.retention.check.interval.ms default. */
+export const DEFAULT_RETENTION_CHECK_INTERVAL_MS = 300_000;
+
 interface Topic {
-  readonly description: TopicDescription;
-  readonly partitions: readonly PartitionLog[];
+  description: TopicDescription;
+  settings: LogSettings;
+  readonly partitions: PartitionLog[];
 }
 
 interface AppendWaiter {
@@ -73,6 +93,7 @@ const UNKNOWN_PARTITION_APPEND: AppendResult = {
   errorCode: StorageError.UNKNOWN_TOPIC_OR_PARTITION,
   baseOffset: -1n,
   logStartOffset: -1n,
+  logAppendTime: -1n,
   duplicate: false,
 };
 
@@ -86,8 +107,23 @@ export class StorageEngine implements BrokerStorage {
   private reservedEnd = 0n;
   private reservation: Promise<void> | undefined;
   private opened = false;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private retentionRun: Promise<void> | undefined;
+  readonly logDefaults: LogDefaults;
+  private readonly now: () => number;
+  private readonly retentionCheckIntervalMs: number;
 
-  constructor(private readonly backend: StorageBackend) {}
+  constructor(
+    private readonly backend: StorageBackend,
+    options: LogOptions = {},
+  ) {
+    this.logDefaults = {
+      ...KAFKA_LOG_DEFAULTS,
+      messageMaxBytes: options.messageMaxBytes ?? KAFKA_LOG_DEFAULTS.messageMaxBytes,
+    };
+    this.now = options.now ?? Date.now;
+    this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? DEFAULT_RETENTION_CHECK_INTERVAL_MS;
+  }
 
   async open(): Promise<void> {
     if (this.opened) return;
@@ -109,9 +145,38 @@ export class StorageEngine implements BrokerStorage {
     this.reservedEnd = nextId;
     this.opened = true;
     await this.abortOpenTransactions();
+    // A segment file that could not be deleted comes back at the next open; retention then deletes it again.
+    this.retentionTimer = setInterval(
+      () => void this.applyRetention().catch(() => undefined),
+      this.retentionCheckIntervalMs,
+    );
+    this.retentionTimer.unref();
+  }
+
+  /** Deletes the segments retention no longer keeps, in every partition (also run on a timer). */
+  applyRetention(): Promise<void> {
+    if (!this.retentionRun) {
+      const run = this.retainAll();
+      this.retentionRun = run;
+      // Cleared once settled, after the assignment above (a run with nothing to await settles at once).
+      void run
+        .finally(() => {
+          if (this.retentionRun === run) this.retentionRun = undefined;
+        })
+        .catch(() => undefined); // the caller of applyRetention sees the failure
+    }
+    return this.retentionRun;
+  }
+
+  private async retainAll(): Promise<void> {
+    for (const topic of [...this.topics.values()]) {
+      for (const log of topic.partitions) await log.applyRetention();
+    }
   }
 
   async close(): Promise<void> {
+    clearInterval(this.retentionTimer);
+    await this.retentionRun?.catch(() => undefined);
     for (const set of this.waiters.values()) for (const waiter of set) waiter.wake();
     this.waiters.clear();
     await this.reservation;
@@ -133,11 +198,35 @@ export class StorageEngine implements BrokerStorage {
   }
 
   createTopic(name: string, partitions: number, configs: Record<string, string> = {}): StorageErrorCode {
-    const problem = validateNewTopic(name, partitions);
+    const problem = validateNewTopic(name, partitions, configs);
     if (problem !== StorageError.NONE) return problem;
     if (this.topics.has(name)) return StorageError.TOPIC_ALREADY_EXISTS;
     const description: TopicDescription = { name, partitions, configs: { ...configs } };
     this.openTopic(description);
+    this.backend.saveTopics(this.listTopics());
+    return StorageError.NONE;
+  }
+
+  createPartitions(name: string, partitions: number): StorageErrorCode {
+    const topic = this.topics.get(name);
+    if (!topic) return StorageError.UNKNOWN_TOPIC_OR_PARTITION;
+    const current = topic.partitions.length;
+    if (partitionGrowthProblem(name, current, partitions) !== undefined)
+      return StorageError.INVALID_PARTITIONS;
+    topic.description = { ...topic.description, partitions };
+    for (let partition = current; partition < partitions; partition++) {
+      topic.partitions.push(this.openPartition(topic, partition));
+    }
+    this.backend.saveTopics(this.listTopics());
+    return StorageError.NONE;
+  }
+
+  alterTopicConfigs(name: string, configs: Record<string, string>): StorageErrorCode {
+    const topic = this.topics.get(name);
+    if (!topic) return StorageError.UNKNOWN_TOPIC_OR_PARTITION;
+    if (topicConfigsProblem(configs) !== undefined) return StorageError.INVALID_CONFIG;
+    topic.description = { ...topic.description, configs: { ...configs } };
+    topic.settings = resolveLogSettings(topic.description.configs, this.logDefaults);
     this.backend.saveTopics(this.listTopics());
     return StorageError.NONE;
   }
@@ -312,17 +401,36 @@ export class StorageEngine implements BrokerStorage {
   }
 
   private openTopic(description: TopicDescription): Topic {
-    const mustFlush = flushRule(this.backend.fsync);
-    const partitions: PartitionLog[] = [];
+    const settings = resolveLogSettings(description.configs, this.logDefaults);
+    const topic: Topic = { description, settings, partitions: [] };
     for (let partition = 0; partition < description.partitions; partition++) {
-      const { segment, stored } = this.backend.openPartition(description.name, partition);
-      const log = new PartitionLog(segment, mustFlush, () => this.wake(description.name, partition));
-      for (const batch of stored) log.restore(batch);
-      partitions.push(log);
+      topic.partitions.push(this.openPartition(topic, partition));
     }
-    const topic: Topic = { description, partitions };
     this.topics.set(description.name, topic);
     return topic;
+  }
+
+  /** Opens one partition's log: its stored segments replayed in order, or a first empty segment. */
+  private openPartition(topic: Topic, partition: number): PartitionLog {
+    const name = topic.description.name;
+    const log = new PartitionLog({
+      mustFlush: flushRule(this.backend.fsync),
+      onAppend: () => this.wake(name, partition),
+      settings: () => topic.settings,
+      newSegment: (baseOffset) => this.backend.newSegment(name, partition, baseOffset),
+      now: this.now,
+    });
+    const segments = this.backend.openPartition(name, partition);
+    for (const [index, { baseOffset, segment, stored }] of segments.entries()) {
+      if (!log.restoreSegment(baseOffset, segment)) {
+        // An earlier segment lost its tail: what follows it cannot be placed, as in Kafka's recovery.
+        // A removal that fails leaves the same orphan for the next open to find.
+        for (const orphan of segments.slice(index)) void orphan.segment.remove().catch(() => undefined);
+        break;
+      }
+      for (const batch of stored) log.restore(batch);
+    }
+    return log;
   }
 
   private partition(topic: string, partition: number): PartitionLog | undefined {

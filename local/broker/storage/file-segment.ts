@@ -6,6 +6,7 @@ import {
   ftruncateSync,
   openSync,
   readSync,
+  unlinkSync,
   writevSync,
 } from 'node:fs';
 import { GroupFlush } from './group-flush';
@@ -79,6 +80,12 @@ export class FileSegment implements Segment {
     await this.flusher.settle();
     await this.flusher.flush().catch(() => {});
     closeSync(this.fd);
+  }
+
+  /** Unlinking first is safe: the open descriptor stays valid until closed (POSIX). */
+  async remove(): Promise<void> {
+    unlinkSync(this.path);
+    await this.close();
   }
 }
 

@@ -13,15 +13,16 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { CommitRecord, FsyncPolicy, PersistedState, StorageBackend } from './engine';
+import type { CommitRecord, FsyncPolicy, LogOptions, PersistedState, StorageBackend } from './engine';
 import { commitKey, StorageEngine } from './engine';
 import { StorageConfigError, StorageMetadataError } from './errors';
 import { FileSegment } from './file-segment';
 import { GroupFlush } from './group-flush';
 import { recoverSegment, type TornTail } from './log-recovery';
+import type { StoredSegment } from './segment';
 import type { TopicDescription } from './types';
 
-export interface FileStorageOptions {
+export interface FileStorageOptions extends LogOptions {
   /** Directory holding topics, segments, committed offsets and the producer-id reservation. */
   readonly dataDir: string;
   /**
@@ -42,13 +43,17 @@ const FSYNC_POLICIES: readonly FsyncPolicy[] = ['always', 'acks-all', 'never'];
  *   topics.json                         topic metadata (rewritten atomically)
  *   producer-ids.json                   end of the last reserved producer-id block
  *   offsets.log                         committed offsets, one JSON line per commit, compacted at open
- *   logs/<topic>-<partition>/00000000000000000000.log   the partition's segment (Kafka's naming)
+ *   logs/<topic>-<partition>/<base offset, 20 digits>.log   the partition's segments (Kafka's naming)
  */
 const TOPICS_FILE = 'topics.json';
 const PRODUCER_IDS_FILE = 'producer-ids.json';
 const OFFSETS_FILE = 'offsets.log';
 const LOGS_DIR = 'logs';
-const SEGMENT_FILE = '00000000000000000000.log';
+const SEGMENT_NAME = /^(\d{20})\.log$/;
+
+function segmentFileName(baseOffset: bigint): string {
+  return `${baseOffset.toString().padStart(20, '0')}.log`;
+}
 
 interface PersistedCommit {
   readonly group: string;
@@ -91,21 +96,35 @@ class FileBackend implements StorageBackend {
     return { topics, commits, nextProducerId };
   }
 
-  openPartition(topic: string, partition: number) {
+  openPartition(topic: string, partition: number): StoredSegment[] {
+    const dir = this.path(LOGS_DIR, `${topic}-${partition}`);
+    if (!existsSync(dir)) return [];
+    const onTornTail = this.options.onTornTail;
+    const baseOffsets = readdirSync(dir)
+      .map((name) => SEGMENT_NAME.exec(name)?.[1])
+      .filter((digits) => digits !== undefined)
+      .map((digits) => BigInt(digits))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return baseOffsets.map((baseOffset) => {
+      const segment = new FileSegment(join(dir, segmentFileName(baseOffset)));
+      const stored = recoverSegment(
+        segment,
+        baseOffset,
+        onTornTail && ((tail) => onTornTail({ ...tail, topic, partition })),
+      );
+      return { baseOffset, segment, stored };
+    });
+  }
+
+  newSegment(topic: string, partition: number, baseOffset: bigint): FileSegment {
     const dir = this.path(LOGS_DIR, `${topic}-${partition}`);
     const created = !existsSync(dir);
     mkdirSync(dir, { recursive: true });
-    const segment = new FileSegment(join(dir, SEGMENT_FILE));
-    if (created) {
-      syncDirectory(dir);
-      syncDirectory(this.path(LOGS_DIR));
-    }
-    const onTornTail = this.options.onTornTail;
-    const stored = recoverSegment(
-      segment,
-      onTornTail && ((tail) => onTornTail({ ...tail, topic, partition })),
-    );
-    return { segment, stored };
+    const segment = new FileSegment(join(dir, segmentFileName(baseOffset)));
+    // The new file's name must survive a crash before its first acknowledged append.
+    syncDirectory(dir);
+    if (created) syncDirectory(this.path(LOGS_DIR));
+    return segment;
   }
 
   saveTopics(topics: readonly TopicDescription[]): void {
@@ -277,5 +296,5 @@ function validate(options: FileStorageOptions): void {
 /** The durable engine: segment files per partition under `dataDir`, recovered at open. */
 export function createFileStorage(options: FileStorageOptions): StorageEngine {
   validate(options);
-  return new StorageEngine(new FileBackend(options));
+  return new StorageEngine(new FileBackend(options), options);
 }

@@ -21,10 +21,11 @@ export interface TornTail {
  */
 export function* recoverSegment(
   segment: Segment,
+  baseOffset: bigint,
   onTornTail?: (tail: TornTail) => void,
 ): Generator<StoredBytes> {
   let position = 0;
-  let expectedOffset = 0n;
+  let expectedOffset = baseOffset;
   const size = segment.size;
   while (position < size) {
     const candidate = readCandidate(segment, position, size, expectedOffset);

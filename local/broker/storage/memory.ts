@@ -1,4 +1,4 @@
-import { type StorageBackend, StorageEngine } from './engine';
+import { type LogOptions, type StorageBackend, StorageEngine } from './engine';
 import { MemorySegment } from './segment';
 
 /** Keeps nothing beyond the process: every open starts empty. */
@@ -6,7 +6,8 @@ function memoryBackend(): StorageBackend {
   return {
     fsync: 'never',
     load: async () => ({ topics: [], commits: [], nextProducerId: 0n }),
-    openPartition: () => ({ segment: new MemorySegment(), stored: [] }),
+    openPartition: () => [],
+    newSegment: () => new MemorySegment(),
     saveTopics: () => {},
     removeTopic: () => {},
     saveCommit: async () => {},
@@ -17,6 +18,6 @@ function memoryBackend(): StorageBackend {
 }
 
 /** The in-memory engine: same behaviour as the file engine, nothing survives the process. */
-export function createMemoryStorage(): StorageEngine {
-  return new StorageEngine(memoryBackend());
+export function createMemoryStorage(options: LogOptions = {}): StorageEngine {
+  return new StorageEngine(memoryBackend(), options);
 }

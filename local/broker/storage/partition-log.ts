@@ -3,10 +3,17 @@ import {
   type TransactionMarker,
   transactionResultOf,
 } from '../protocol/control-record';
-import { decodeRecordBatch, validateRecordBatch } from '../protocol/record-batch';
-import { BROKER_PREFIX_SIZE, batchShapeProblem, brokerPrefix, isCompressed } from './batch-layout';
+import { DECODABLE_CODECS, decodeRecordBatch, validateRecordBatch } from '../protocol/record-batch';
+import {
+  BROKER_PREFIX_SIZE,
+  batchShapeProblem,
+  brokerPrefix,
+  compressionOf,
+  stampLogAppendTime,
+} from './batch-layout';
 import { PartitionProducerState } from './producer-state';
 import type { Segment, StoredBytes } from './segment';
+import type { LogSettings } from './topic-configs';
 import { PartitionTransactions } from './transaction-index';
 import {
   type AppendResult,
@@ -18,10 +25,23 @@ import {
   type StoredBatch,
 } from './types';
 
-/** Where one stored batch lives in its segment. Every batch is indexed (batches, not records). */
+/** One segment of the log: the offsets from `baseOffset` on, up to the next segment's base offset. */
+interface LogSegment {
+  readonly baseOffset: bigint;
+  readonly bytes: Segment;
+  /** The first batch's max timestamp: what segment.ms counts from (Kafka's rollingBasedTimestamp). */
+  rollingTimestamp: bigint | undefined;
+  /** When the segment was created or opened: segment.ms counts from it when no batch carries a timestamp. */
+  readonly createdAt: bigint;
+  /** The largest batch max timestamp: what retention.ms compares with. */
+  largestTimestamp: bigint;
+}
+
+/** Where one stored batch lives. Every batch is indexed (batches, not records). */
 interface BatchPosition {
   readonly baseOffset: bigint;
   readonly lastOffset: bigint;
+  readonly segment: LogSegment;
   readonly position: number;
   readonly size: number;
   readonly maxTimestamp: bigint;
@@ -37,23 +57,32 @@ export interface OffsetLookup {
 export const LATEST_TIMESTAMP = -1n;
 export const EARLIEST_TIMESTAMP = -2n;
 
+/** What a partition log needs from its topic and its engine. */
+export interface PartitionLogContext {
+  readonly mustFlush: (durable: boolean) => boolean;
+  readonly onAppend: () => void;
+  /** The topic's settings now (they change with AlterConfigs). */
+  readonly settings: () => LogSettings;
+  /** A new, empty segment whose first offset will be `baseOffset`. */
+  readonly newSegment: (baseOffset: bigint) => Segment;
+  readonly now: () => number;
+}
+
 /**
- * One partition: the segment bytes, an index of batch positions, the next offset and the
- * idempotent-producer state. Offsets and sequence checks are decided synchronously in `append`,
- * so concurrent appends are ordered by arrival; only the flush is awaited.
+ * One partition: its segments (the last one is active), an index of batch positions, the next offset
+ * and the idempotent-producer state. Offsets and sequence checks are decided synchronously in `append`,
+ * so concurrent appends are ordered by arrival; only the flush is awaited. Segments roll on
+ * segment.bytes / segment.ms and whole segments are deleted by retention (Kafka's UnifiedLog), which
+ * moves the log start offset.
  */
 export class PartitionLog {
+  private readonly segments: LogSegment[] = [];
   private readonly batches: BatchPosition[] = [];
   private readonly producers = new PartitionProducerState();
   private readonly transactions = new PartitionTransactions();
   private logEndOffset = 0n;
-  readonly logStartOffset = 0n;
 
-  constructor(
-    private readonly segment: Segment,
-    private readonly mustFlush: (durable: boolean) => boolean,
-    private readonly onAppend: () => void,
-  ) {}
+  constructor(private readonly context: PartitionLogContext) {}
 
   get highWatermark(): bigint {
     return this.logEndOffset;
@@ -63,10 +92,31 @@ export class PartitionLog {
     return this.transactions.lastStableOffset(this.logEndOffset);
   }
 
-  /** Indexes a batch already in the segment (start-up replay, in offset order) and replays its producer state. */
+  get logStartOffset(): bigint {
+    return this.segments[0]?.baseOffset ?? this.logEndOffset;
+  }
+
+  /**
+   * Adds a segment found at open (in offset order). Returns false when it does not continue the log
+   * (an earlier segment lost its tail): the caller removes it and every later one.
+   */
+  restoreSegment(baseOffset: bigint, bytes: Segment): boolean {
+    if (this.segments.length > 0 && baseOffset !== this.logEndOffset) return false;
+    this.segments.push({
+      baseOffset,
+      bytes,
+      rollingTimestamp: undefined,
+      createdAt: BigInt(this.context.now()),
+      largestTimestamp: -1n,
+    });
+    this.logEndOffset = baseOffset;
+    return true;
+  }
+
+  /** Indexes a batch already in the last restored segment and replays its producer state. */
   restore({ position, bytes, header }: StoredBytes): void {
     const baseOffset = this.logEndOffset;
-    this.index(baseOffset, position, bytes.length, header);
+    this.index(this.activeSegment(), baseOffset, position, bytes.length, header);
     this.producers.record(header, baseOffset);
     this.recordTransaction(header, baseOffset, bytes);
   }
@@ -95,40 +145,51 @@ export class PartitionLog {
     const shapeProblem = batchShapeProblem(batch);
     if (shapeProblem !== undefined || header.lastOffsetDelta < 0)
       return this.failure(StorageError.CORRUPT_MESSAGE);
+    // Size limits come before the producer checks, as in Kafka's UnifiedLog.analyzeAndValidateRecords.
+    const settings = this.context.settings();
+    if (batch.length > settings.maxMessageBytes) return this.failure(StorageError.MESSAGE_TOO_LARGE);
+    if (batch.length > settings.segmentBytes) return this.failure(StorageError.RECORD_LIST_TOO_LARGE);
 
     const verdict = this.producers.check(header);
     if (verdict.outcome === 'rejected') return this.failure(verdict.errorCode);
     if (verdict.outcome === 'duplicate') {
       // The original may not be flushed yet: a retry is acknowledged on the same terms as the original.
-      if (this.mustFlush(durable)) await this.segment.flush();
+      if (this.context.mustFlush(durable)) await this.activeSegment().bytes.flush();
       return {
         errorCode: StorageError.NONE,
         baseOffset: verdict.baseOffset,
         logStartOffset: this.logStartOffset,
+        logAppendTime: -1n,
         duplicate: true,
       };
     }
 
+    const now = BigInt(this.context.now());
+    const logAppendTime = settings.logAppendTime ? now : -1n;
+    const stored = settings.logAppendTime ? stampLogAppendTime(batch, now) : batch;
+    const storedHeader = settings.logAppendTime ? { ...header, maxTimestamp: now } : header;
+    const segment = this.segmentFor(stored.length, storedHeader.maxTimestamp, settings, now);
     const baseOffset = this.logEndOffset;
-    const position = this.segment.append([
-      brokerPrefix(batch, baseOffset),
-      batch.subarray(BROKER_PREFIX_SIZE),
+    const position = segment.bytes.append([
+      brokerPrefix(stored, baseOffset),
+      stored.subarray(BROKER_PREFIX_SIZE),
     ]);
-    this.index(baseOffset, position, batch.length, header);
+    this.index(segment, baseOffset, position, stored.length, storedHeader);
     this.producers.record(header, baseOffset);
-    this.recordTransaction(header, baseOffset, batch);
-    this.onAppend();
-    if (this.mustFlush(durable)) await this.segment.flush();
+    this.recordTransaction(header, baseOffset, stored);
+    this.context.onAppend();
+    if (this.context.mustFlush(durable)) await segment.bytes.flush();
     return {
       errorCode: StorageError.NONE,
       baseOffset,
       logStartOffset: this.logStartOffset,
+      logAppendTime,
       duplicate: false,
     };
   }
 
   /**
-   * Whole batches from the one holding `fetchOffset`, up to `maxBytes` but always at least one;
+   * Whole batches from the one holding `fetchOffset`, up to `maxBytes` but always at least one, from one segment;
    * read_committed stops at the last stable offset and lists the aborted transactions it overlaps.
    */
   read(fetchOffset: bigint, maxBytes: number, isolation: IsolationLevel = 'read_uncommitted'): ReadResult {
@@ -149,17 +210,23 @@ export class PartitionLog {
       return { ...base, errorCode: StorageError.NONE, batches: [] };
     }
 
+    const firstEntry = this.batchAt(first);
     let last = first;
-    let bytes = this.batchAt(first).size;
+    let bytes = firstEntry.size;
     while (last + 1 < this.batches.length) {
       const next = this.batchAt(last + 1);
-      if (bytes + next.size > maxBytes || next.baseOffset >= upperBound) break;
+      if (
+        next.segment !== firstEntry.segment ||
+        bytes + next.size > maxBytes ||
+        next.baseOffset >= upperBound
+      )
+        break;
       bytes += next.size;
       last++;
     }
-    const start = this.batchAt(first).position;
-    // Batches are contiguous in the segment: one read, then views per batch.
-    const range = this.segment.read(start, bytes);
+    const start = firstEntry.position;
+    // Batches are contiguous in a segment: one read, then views per batch.
+    const range = firstEntry.segment.bytes.read(start, bytes);
     const batches: StoredBatch[] = [];
     for (let i = first; i <= last; i++) {
       const entry = this.batchAt(i);
@@ -185,25 +252,98 @@ export class PartitionLog {
     }
     for (const entry of this.batches) {
       if (entry.maxTimestamp < timestamp) continue;
-      const bytes = this.segment.read(entry.position, entry.size);
-      // Kafka answers with the first record at or after the timestamp (LogSegment.findOffsetByTimestamp).
-      // Storage never decompresses, so a compressed batch answers with its base offset and max timestamp.
-      if (isCompressed(bytes)) {
+      const bytes = entry.segment.bytes.read(entry.position, entry.size);
+      // Kafka answers with the first record at or after the timestamp (LogSegment.findOffsetByTimestamp),
+      // decompressing the batch if needed. Codecs without a decoder here (snappy, lz4, zstd) answer with
+      // the batch's base offset and max timestamp.
+      const record = firstRecordAtOrAfter(bytes, timestamp);
+      if (record === 'undecodable') {
         return { errorCode: StorageError.NONE, offset: entry.baseOffset, timestamp: entry.maxTimestamp };
       }
-      const record = decodeRecordBatch(bytes).find((r) => r.timestamp >= timestamp);
       if (record) return { errorCode: StorageError.NONE, offset: record.offset, timestamp: record.timestamp };
     }
     return { errorCode: StorageError.NONE, offset: -1n, timestamp: -1n };
   }
 
-  close(): Promise<void> {
-    return this.segment.close();
+  /**
+   * Deletes the oldest segments that retention.ms or retention.bytes no longer keeps (Kafka's
+   * UnifiedLog.deleteOldSegments). When every segment goes, an empty one is rolled at the log end first,
+   * so the log start offset becomes the log end offset and offsets are never reused.
+   */
+  async applyRetention(): Promise<void> {
+    const settings = this.context.settings();
+    const now = BigInt(this.context.now());
+    let excessBytes =
+      settings.retentionBytes < 0
+        ? -1
+        : this.segments.reduce((sum, s) => sum + s.bytes.size, 0) - settings.retentionBytes;
+    let expired = 0;
+    for (const segment of this.segments) {
+      if (segment.bytes.size === 0) break;
+      const tooOld =
+        settings.retentionMs >= 0 && now - segment.largestTimestamp > BigInt(settings.retentionMs);
+      const tooBig = excessBytes >= 0 && excessBytes - segment.bytes.size >= 0;
+      if (!tooOld && !tooBig) break;
+      if (tooBig) excessBytes -= segment.bytes.size;
+      expired++;
+    }
+    if (expired === 0) return;
+    if (expired === this.segments.length) this.roll();
+    const removed = this.segments.splice(0, expired);
+    const start = this.logStartOffset;
+    const kept = this.batches.findIndex((entry) => entry.baseOffset >= start);
+    this.batches.splice(0, kept === -1 ? this.batches.length : kept);
+    await Promise.all(removed.map((segment) => segment.bytes.remove()));
   }
 
-  private index(baseOffset: bigint, position: number, size: number, header: BatchHeader): void {
+  async close(): Promise<void> {
+    await Promise.all(this.segments.map((segment) => segment.bytes.close()));
+  }
+
+  /**
+   * The segment a batch goes to, rolling a new one when segment.bytes or segment.ms says so. Time is
+   * measured as Kafka's LogSegment.shouldRoll does: from the segment's first batch timestamp to this
+   * batch's, or from the segment's creation when timestamps are missing.
+   */
+  private segmentFor(size: number, maxTimestamp: bigint, settings: LogSettings, now: bigint): LogSegment {
+    const active = this.activeSegment();
+    if (active.bytes.size === 0) return active;
+    const full = active.bytes.size + size > settings.segmentBytes;
+    const rolling = active.rollingTimestamp;
+    const waited = rolling !== undefined && rolling >= 0n ? maxTimestamp - rolling : now - active.createdAt;
+    return full || waited > BigInt(settings.segmentMs) ? this.roll() : active;
+  }
+
+  private roll(): LogSegment {
+    const previous = this.segments.at(-1);
+    // Kafka flushes a segment when it rolls; appends already acknowledged with acks=-1 are flushed anyway.
+    previous?.bytes.flush().catch(() => undefined);
+    const segment: LogSegment = {
+      baseOffset: this.logEndOffset,
+      bytes: this.context.newSegment(this.logEndOffset),
+      rollingTimestamp: undefined,
+      createdAt: BigInt(this.context.now()),
+      largestTimestamp: -1n,
+    };
+    this.segments.push(segment);
+    return segment;
+  }
+
+  private activeSegment(): LogSegment {
+    return this.segments.at(-1) ?? this.roll();
+  }
+
+  private index(
+    segment: LogSegment,
+    baseOffset: bigint,
+    position: number,
+    size: number,
+    header: BatchHeader,
+  ): void {
     const lastOffset = baseOffset + BigInt(header.lastOffsetDelta);
-    this.batches.push({ baseOffset, lastOffset, position, size, maxTimestamp: header.maxTimestamp });
+    this.batches.push({ baseOffset, lastOffset, segment, position, size, maxTimestamp: header.maxTimestamp });
+    segment.rollingTimestamp ??= header.maxTimestamp;
+    if (header.maxTimestamp > segment.largestTimestamp) segment.largestTimestamp = header.maxTimestamp;
     this.logEndOffset = lastOffset + 1n;
   }
 
@@ -217,7 +357,13 @@ export class PartitionLog {
   }
 
   private failure(errorCode: StorageErrorCode): AppendResult {
-    return { errorCode, baseOffset: -1n, logStartOffset: this.logStartOffset, duplicate: false };
+    return {
+      errorCode,
+      baseOffset: -1n,
+      logStartOffset: this.logStartOffset,
+      logAppendTime: -1n,
+      duplicate: false,
+    };
   }
 
   private batchAt(i: number): BatchPosition {
@@ -238,5 +384,19 @@ export class PartitionLog {
       else return middle;
     }
     return undefined;
+  }
+}
+
+/** The batch's first record at or after `timestamp`, or 'undecodable' for a codec or payload not read here. */
+function firstRecordAtOrAfter(
+  bytes: Buffer,
+  timestamp: bigint,
+): { offset: bigint; timestamp: bigint } | undefined | 'undecodable' {
+  if (!DECODABLE_CODECS.has(compressionOf(bytes))) return 'undecodable';
+  try {
+    return decodeRecordBatch(bytes).find((record) => record.timestamp >= timestamp);
+  } catch {
+    // The producer's CRC covered these bytes, but a gzip stream can still be malformed.
+    return 'undecodable';
   }
 }

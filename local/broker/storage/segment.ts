@@ -16,6 +16,16 @@ export interface Segment {
   /** Resolves once every byte appended before the call is on stable storage. */
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** Closes the segment and deletes its bytes (retention). */
+  remove(): Promise<void>;
+}
+
+/** One segment of a partition found at open: its first offset (its name) and its valid batches. */
+export interface StoredSegment {
+  readonly baseOffset: bigint;
+  readonly segment: Segment;
+  /** Yields the valid batches in offset order; a torn or corrupt tail is truncated once reached. */
+  readonly stored: Iterable<StoredBytes>;
 }
 
 /** A batch found in a segment at open, already validated. */
@@ -92,6 +102,11 @@ export class MemorySegment implements Segment {
   async flush(): Promise<void> {}
 
   async close(): Promise<void> {}
+
+  async remove(): Promise<void> {
+    this.chunks.length = 0;
+    this.length = 0;
+  }
 
   /** The chunk holding `position` (binary search over chunk starts). */
   private chunkIndexOf(position: number): number {

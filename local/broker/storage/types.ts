@@ -6,6 +6,7 @@
  */
 
 import type { TransactionMarker } from '../protocol/control-record';
+import type { LogDefaults } from './topic-configs';
 import type { AbortedTransaction } from './transaction-index';
 
 export type { AbortedTransaction } from './transaction-index';
@@ -16,9 +17,12 @@ export const StorageError = {
   OFFSET_OUT_OF_RANGE: 1,
   CORRUPT_MESSAGE: 2,
   UNKNOWN_TOPIC_OR_PARTITION: 3,
+  MESSAGE_TOO_LARGE: 10,
+  RECORD_LIST_TOO_LARGE: 18,
   TOPIC_ALREADY_EXISTS: 36,
   INVALID_PARTITIONS: 37,
   INVALID_REPLICATION_FACTOR: 38,
+  INVALID_CONFIG: 40,
   INVALID_TOPIC_EXCEPTION: 17,
   OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
   INVALID_PRODUCER_EPOCH: 47,
@@ -45,6 +49,8 @@ export interface AppendResult {
   /** Offset of the first record; for a duplicate, the original batch's base offset; -1 on error. */
   readonly baseOffset: bigint;
   readonly logStartOffset: bigint;
+  /** The broker's append time stamped on the batch (message.timestamp.type=LogAppendTime), else -1. */
+  readonly logAppendTime: bigint;
   /** True when the batch was recognised as a retry of a cached batch and not appended again. */
   readonly duplicate: boolean;
 }
@@ -90,8 +96,15 @@ export interface BrokerStorage {
 
   listTopics(): readonly TopicDescription[];
   describeTopic(name: string): TopicDescription | undefined;
+  /** INVALID_CONFIG when a config is unknown or invalid (see topic-configs.ts). */
   createTopic(name: string, partitions: number, configs?: Record<string, string>): StorageErrorCode;
   deleteTopic(name: string): StorageErrorCode;
+  /** Grows a topic to `partitions` in total; INVALID_PARTITIONS unless that is more than it has. */
+  createPartitions(name: string, partitions: number): StorageErrorCode;
+  /** Replaces a topic's config overrides (configs left out return to their defaults). */
+  alterTopicConfigs(name: string, configs: Record<string, string>): StorageErrorCode;
+  /** The broker-wide defaults topic configs fall back to. */
+  readonly logDefaults: LogDefaults;
 
   /**
    * Appends one record batch v2 (already CRC-checked by the protocol layer), applying the

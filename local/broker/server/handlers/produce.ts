@@ -82,7 +82,7 @@ export function handleProduce(
               index: partition.index,
               errorCode: result.errorCode,
               baseOffset: result.errorCode === 0 ? result.baseOffset : -1n,
-              logAppendTimeMs: -1n,
+              logAppendTimeMs: result.logAppendTime,
               logStartOffset: result.logStartOffset,
               errorMessage: null,
             }),

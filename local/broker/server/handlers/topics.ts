@@ -11,6 +11,7 @@ import type {
 } from '../../protocol/apis/create-topics';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/apis/delete-topics';
 import { ErrorCode } from '../../protocol/error-codes';
+import { topicConfigsProblem } from '../../storage/topic-configs';
 import { MAX_PARTITIONS_PER_TOPIC } from '../../storage/topic-rules';
 import type { BrokerContext } from '../context';
 
@@ -86,18 +87,27 @@ function validate(topic: CreatableTopic, broker: BrokerContext): Verdict {
   }
   const configs: Record<string, string> = {};
   for (const config of topic.configs) if (config.value !== null) configs[config.name] = config.value;
+  const configProblem = topicConfigsProblem(configs);
+  if (configProblem) return reject(ErrorCode.INVALID_CONFIG, configProblem);
   return { errorCode: ErrorCode.NONE, errorMessage: null, partitions, configs };
+}
+
+/** The names a request lists more than once: Kafka refuses each of those entries with INVALID_REQUEST. */
+export function namedTwice(items: readonly { readonly name: string }[]): Set<string> {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const { name } of items) (seen.has(name) ? repeated : seen).add(name);
+  return repeated;
 }
 
 export function handleCreateTopics(
   request: CreateTopicsRequest,
   broker: BrokerContext,
 ): CreateTopicsResponse {
-  const counts = new Map<string, number>();
-  for (const topic of request.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
+  const repeated = namedTwice(request.topics);
   return {
     topics: request.topics.map((topic) => {
-      if ((counts.get(topic.name) ?? 0) > 1) {
+      if (repeated.has(topic.name)) {
         return {
           name: topic.name,
           errorCode: ErrorCode.INVALID_REQUEST,

@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import {
   Consumer,
   MessagesStreamModes,
+  Admin as PlatformaticAdmin,
   Producer,
   stringDeserializers,
   stringSerializers,
@@ -10,6 +11,10 @@ import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../../../local/broker';
 import { FAST_TEST_BROKER, freshTopicName as freshName, waitUntil } from '../../../helpers/kafka';
+
+/** Kafka's ConfigResource.Type TOPIC and IncrementalAlterConfigs' SET operation. */
+const TOPIC_RESOURCE = 2;
+const SET = 0;
 
 // @platformatic/kafka 1.x implements no API version older than the first flexible ones (ApiVersions v3,
 // Metadata v9, Fetch v12, ...), so it needs the broker's flexible versions on.
@@ -141,5 +146,37 @@ describe('@platformatic/kafka against the broker', () => {
     );
     for (const stream of streams) await stream.close();
     for (const consumer of [a, restarted, b]) await consumer.close();
+  });
+
+  it('grows a topic with CreatePartitions and reads and alters its configs', async () => {
+    const topic = freshName('platformatic-admin');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+    const client = new PlatformaticAdmin({
+      clientId: 'platformatic-admin',
+      bootstrapBrokers: [broker.bootstrap],
+    });
+    try {
+      await client.createPartitions({ topics: [{ name: topic, count: 4 }] });
+      await expect(client.createPartitions({ topics: [{ name: topic, count: 3 }] })).rejects.toThrow();
+      await client.incrementalAlterConfigs({
+        resources: [
+          {
+            resourceType: TOPIC_RESOURCE,
+            resourceName: topic,
+            configs: [{ name: 'retention.ms', configOperation: SET, value: '3600000' }],
+          },
+        ],
+      });
+      const [described] = await client.describeConfigs({
+        resources: [
+          { resourceType: TOPIC_RESOURCE, resourceName: topic, configurationKeys: ['retention.ms'] },
+        ],
+      });
+      expect(described?.configs.map((c) => [c.name, c.value])).toEqual([['retention.ms', '3600000']]);
+    } finally {
+      await client.close();
+    }
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    expect(topics[0]?.partitions).toHaveLength(4);
   });
 });

@@ -1,5 +1,11 @@
+import { gzipSync } from 'node:zlib';
 import { crc32c } from '../../../../local/broker/protocol/crc32c';
-import { encodeRecordBatch, validateRecordBatch } from '../../../../local/broker/protocol/record-batch';
+import {
+  encodeRecordBatch,
+  LOG_OVERHEAD,
+  RECORD_BATCH_HEADER_SIZE,
+  validateRecordBatch,
+} from '../../../../local/broker/protocol/record-batch';
 import type { BatchHeader } from '../../../../local/broker/storage/types';
 
 export interface FixtureRecord {
@@ -15,7 +21,7 @@ export interface FixtureBatchOptions {
   readonly producerEpoch?: number;
   readonly baseSequence?: number;
   readonly baseTimestamp?: bigint;
-  /** Sets attribute bits 0-2 only; the records stay as they are (storage never decompresses). */
+  /** Attribute bits 0-2: gzip (1) compresses the records for real; other codecs only set the bits. */
   readonly compression?: number;
   /** Attribute bit 4: part of a transaction. */
   readonly transactional?: boolean;
@@ -43,13 +49,22 @@ export function buildBatch(options: FixtureBatchOptions): FixtureBatch {
     })),
   });
   bytes.writeInt32BE(-1, 12);
-  if (options.compression !== undefined) {
-    bytes.writeInt16BE(options.compression, 21);
-    bytes.writeUInt32BE(crc32c(bytes, 21), 17);
-  }
-  const validation = validateRecordBatch(bytes);
+  const batch = options.compression === undefined ? bytes : compress(bytes, options.compression);
+  const validation = validateRecordBatch(batch);
   if (!validation.ok) throw new Error(`fixture batch is invalid: ${validation.reason}`);
-  return { bytes, header: validation.header };
+  return { bytes: batch, header: validation.header };
+}
+
+function compress(bytes: Buffer, codec: number): Buffer {
+  const body = bytes.subarray(RECORD_BATCH_HEADER_SIZE);
+  const batch = Buffer.concat([
+    bytes.subarray(0, RECORD_BATCH_HEADER_SIZE),
+    codec === 1 ? gzipSync(body) : body,
+  ]);
+  batch.writeInt32BE(batch.length - LOG_OVERHEAD, 8);
+  batch.writeInt16BE(codec, 21);
+  batch.writeUInt32BE(crc32c(batch, 21), 17);
+  return batch;
 }
 
 /** `count` keyed records with values `${prefix}-${i}`. */

@@ -1,13 +1,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FsyncPolicy, StorageEngine } from '../../../../local/broker/storage/engine';
+import type { FsyncPolicy, LogOptions, StorageEngine } from '../../../../local/broker/storage/engine';
 import { createFileStorage } from '../../../../local/broker/storage/file';
 import { createMemoryStorage } from '../../../../local/broker/storage/memory';
 
 export interface EngineFactory {
   readonly name: string;
-  readonly create: () => Promise<{ storage: StorageEngine; cleanup: () => Promise<void> }>;
+  readonly create: (options?: LogOptions) => Promise<{
+    storage: StorageEngine;
+    cleanup: () => Promise<void>;
+    reopen: () => Promise<StorageEngine>;
+  }>;
 }
 
 export async function temporaryDataDir(): Promise<string> {
@@ -17,13 +21,21 @@ export async function temporaryDataDir(): Promise<string> {
 function fileEngine(fsync: FsyncPolicy): EngineFactory {
   return {
     name: `file (fsync ${fsync})`,
-    create: async () => {
+    create: async (options = {}) => {
       const dataDir = await temporaryDataDir();
-      const storage = createFileStorage({ dataDir, fsync });
+      const opened: StorageEngine[] = [createFileStorage({ dataDir, fsync, ...options })];
       return {
-        storage,
+        storage: opened[0] as StorageEngine,
+        // A restart: the same data directory, opened by a new engine once the old one is closed.
+        reopen: async () => {
+          for (const storage of opened) await storage.close();
+          const storage = createFileStorage({ dataDir, fsync, ...options });
+          opened.push(storage);
+          await storage.open();
+          return storage;
+        },
         cleanup: async () => {
-          await storage.close();
+          for (const storage of opened) await storage.close();
           await rm(dataDir, { recursive: true, force: true });
         },
       };
@@ -34,9 +46,10 @@ function fileEngine(fsync: FsyncPolicy): EngineFactory {
 export const engines: EngineFactory[] = [
   {
     name: 'memory',
-    create: async () => {
-      const storage = createMemoryStorage();
-      return { storage, cleanup: () => storage.close() };
+    create: async (options = {}) => {
+      const storage = createMemoryStorage(options);
+      // Nothing survives a memory engine's restart: reopening hands back the running engine.
+      return { storage, cleanup: () => storage.close(), reopen: async () => storage };
     },
   },
   fileEngine('acks-all'),

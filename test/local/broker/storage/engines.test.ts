@@ -103,6 +103,7 @@ describe.each(engines)('$name storage engine', ({ create }) => {
         errorCode: 0,
         baseOffset: 0n,
         logStartOffset: 0n,
+        logAppendTime: -1n,
         duplicate: false,
       });
       expect((await storage.append('payments', 0, second.bytes, second.header, false)).baseOffset).toBe(3n);
@@ -157,6 +158,7 @@ describe.each(engines)('$name storage engine', ({ create }) => {
         errorCode: 0,
         baseOffset: 0n,
         logStartOffset: 0n,
+        logAppendTime: -1n,
         duplicate: true,
       });
       expect(storage.read('payments', 0, 0n, 1 << 20).highWatermark).toBe(4n);
@@ -306,12 +308,33 @@ describe.each(engines)('$name storage engine', ({ create }) => {
       expect(storage.listOffset('payments', 0, 2006n)).toEqual({ errorCode: 0, offset: -1n, timestamp: -1n });
     });
 
-    it('answers with the batch for a compressed batch it cannot look inside', async () => {
+    it('answers the first record at or after the timestamp inside a gzip batch', async () => {
       await open();
       storage.createTopic('payments', 1);
       const compressed = buildBatch({
         baseTimestamp: 1000n,
         compression: 1,
+        records: [{ value: 'a' }, { value: 'b', timestampDelta: 5 }, { value: 'c', timestampDelta: 9 }],
+      });
+      await storage.append('payments', 0, compressed.bytes, compressed.header, true);
+      expect(storage.listOffset('payments', 0, 1003n)).toEqual({
+        errorCode: 0,
+        offset: 1n,
+        timestamp: 1005n,
+      });
+      expect(storage.listOffset('payments', 0, 1009n)).toEqual({
+        errorCode: 0,
+        offset: 2n,
+        timestamp: 1009n,
+      });
+    });
+
+    it('answers with the batch for a batch whose codec it cannot decode (snappy)', async () => {
+      await open();
+      storage.createTopic('payments', 1);
+      const compressed = buildBatch({
+        baseTimestamp: 1000n,
+        compression: 2,
         records: [{ value: 'a' }, { value: 'b', timestampDelta: 7 }],
       });
       await storage.append('payments', 0, compressed.bytes, compressed.header, true);

@@ -132,6 +132,33 @@ describe('file storage engine', () => {
     expect(await second.nextProducerId()).toBe(4322n);
   });
 
+  it('names segments by their base offset and drops the segments after one that lost its tail', async () => {
+    // GIVEN three segments of two batches each (segment.bytes fits two)
+    const dataDir = await freshDir();
+    const first = await start(dataDir);
+    const size = buildBatch({ records: records(2, 'b0') }).bytes.length;
+    first.createTopic('payments', 1, { 'segment.bytes': String(size * 2) });
+    for (let i = 0; i < 6; i++) {
+      const b = buildBatch({ records: records(2, `b${i}`) });
+      await first.append('payments', 0, b.bytes, b.header, true);
+    }
+    await first.close();
+    const dir = join(dataDir, 'logs', 'payments-0');
+    const names = ['00000000000000000000.log', '00000000000000000004.log', '00000000000000000008.log'];
+    expect(names.every((name) => existsSync(join(dir, name)))).toBe(true);
+
+    // WHEN the middle segment loses half of its last batch
+    const middle = join(dir, names[1] as string);
+    writeFileSync(middle, readFileSync(middle).subarray(0, size + 10));
+    const second = await start(dataDir);
+
+    // THEN the log ends after the middle segment's whole batch, and the last segment is gone
+    expect(second.read('payments', 0, 0n, 1 << 20).highWatermark).toBe(6n);
+    expect(existsSync(join(dir, names[2] as string))).toBe(false);
+    const next = buildBatch({ records: records(1) });
+    expect((await second.append('payments', 0, next.bytes, next.header, true)).baseOffset).toBe(6n);
+  });
+
   it('truncates half a batch at the end of a segment and appends after the valid part', async () => {
     const dataDir = await freshDir();
     const first = await start(dataDir);

@@ -23,7 +23,7 @@ describe('recoverSegment', () => {
       { baseOffset: 3n, records: 1 },
     ]);
     const tails: TornTail[] = [];
-    const found = [...recoverSegment(segment, (tail) => tails.push(tail))];
+    const found = [...recoverSegment(segment, 0n, (tail) => tails.push(tail))];
     expect(found.map((b) => [b.position, b.header.recordCount])).toEqual([
       [0, 3],
       [sizes[0], 1],
@@ -39,7 +39,7 @@ describe('recoverSegment', () => {
       { baseOffset: 6n, records: 1 },
     ]);
     const tails: TornTail[] = [];
-    const found = [...recoverSegment(segment, (tail) => tails.push(tail))];
+    const found = [...recoverSegment(segment, 0n, (tail) => tails.push(tail))];
     expect(found).toHaveLength(1);
     expect(tails).toEqual([
       {
@@ -52,6 +52,6 @@ describe('recoverSegment', () => {
   });
 
   it('yields nothing for an empty segment', () => {
-    expect([...recoverSegment(new MemorySegment())]).toEqual([]);
+    expect([...recoverSegment(new MemorySegment(), 0n)]).toEqual([]);
   });
 });
