@@ -58,7 +58,11 @@ interface DynaliteDb {
     updateTableMs: number;
   }): DynaliteStore;
   createKey(item: AttributeMap, table: Table): string;
+  validateItem(item: AttributeMap, table: Table): StoreError | undefined;
+  validateKey(key: AttributeMap, table: Table): StoreError | undefined;
   checkConditional(request: Request, existing: AttributeMap | undefined): StoreError | null | undefined;
+  /** An item's size as DynamoDB counts it against its limits (names plus values). */
+  itemSize(item: AttributeMap): number;
 }
 interface DynaliteValidations {
   checkTypes(request: Request, types: unknown): Request;
