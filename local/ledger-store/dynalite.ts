@@ -45,7 +45,6 @@ export interface DynaliteStore {
   getItemDb(name: string): SubDb;
   getIndexDb(indexType: string, tableName: string, indexName: string): SubDb;
   db: {
-    batch(writes: readonly LevelWrite[], callback: (error?: Error | null) => void): void;
     close(callback: (error?: Error | null) => void): void;
   };
 }
@@ -239,4 +238,16 @@ export function collectingStore(store: DynaliteStore, writes: LevelWrite[]): Dyn
     getIndexDb: (indexType, tableName, indexName) =>
       collecting(undefined, indexKeyPrefix(indexType, tableName, indexName)),
   };
+}
+
+/**
+ * Writes one LevelDB batch: atomic (one record of LevelDB's write-ahead log) and, with `sync`, on disk before
+ * it resolves, so that what the ledger acknowledged survives a power loss as well as a crash. dynalite's
+ * callback wrapper of batch drops the options, so this calls LevelDB's own method.
+ */
+export function writeBatch(store: DynaliteStore, writes: readonly LevelWrite[]): Promise<void> {
+  const level = Object.getPrototypeOf(store.db) as {
+    batch(this: unknown, writes: readonly LevelWrite[], options: { sync: boolean }): Promise<void>;
+  };
+  return level.batch.call(store.db, writes, { sync: true });
 }

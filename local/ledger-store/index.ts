@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -8,6 +6,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { type DynaliteStore, dynaliteDb, isOperation, type Request, runAction } from './dynalite';
+import { type LedgerStore, startFront } from './front';
 import { errorReply, type Reply, toReply, transactWriteItems } from './transact-write-items';
 
 /**
@@ -20,32 +19,14 @@ import { errorReply, type Reply, toReply, transactWriteItems } from './transact-
  * LevelDB batch, so it is all-or-nothing even across a kill -9. DynamoDB itself is the production store.
  */
 
+export { startForwardingLedgerStore } from './forwarding';
+export type { LedgerStore, TransactionFault } from './front';
+
 export interface LedgerStoreOptions {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
   readonly port?: number;
   /** Folder for a persistent LevelDB store; in memory when omitted. */
   readonly path?: string;
-}
-
-/** Which transactions fail on purpose: lets tests stop the ledger at a chosen point of the consume flow. */
-export interface TransactionFault {
-  /** `before`: nothing is written and the call fails; `after`: everything is written, then the call fails. */
-  readonly when: 'before' | 'after';
-  /** How many TransactWriteItems calls fail. */
-  readonly times: number;
-  /** How many calls succeed first (default 0: the next call fails). */
-  readonly skip?: number;
-}
-
-export interface LedgerStore {
-  /** http://127.0.0.1:<port>, for DYNAMODB_ENDPOINT. */
-  readonly endpoint: string;
-  readonly port: number;
-  /** Makes the next TransactWriteItems calls answer a 500 InternalServerError, before or after applying. */
-  failTransactions(fault: TransactionFault): void;
-  /** How many TransactWriteItems calls were committed (for tests and benchmarks). */
-  readonly committedTransactions: number;
-  close(): Promise<void>;
 }
 
 export async function startLedgerStore(options: LedgerStoreOptions = {}): Promise<LedgerStore> {
@@ -57,76 +38,25 @@ export async function startLedgerStore(options: LedgerStoreOptions = {}): Promis
     updateTableMs: 0,
   });
   let queue: Promise<unknown> = Promise.resolve();
-  let fault: { when: 'before' | 'after'; skip: number; left: number } | undefined;
-  let committed = 0;
-
   const serialised = <T>(work: () => Promise<T>): Promise<T> => {
     const run = queue.then(work);
     queue = run.catch(() => undefined);
     return run;
   };
 
-  const handle = async (operation: string, request: Request): Promise<Reply> => {
-    if (operation === 'TransactWriteItems') {
-      let injected: typeof fault;
-      if (fault && fault.skip > 0) fault.skip -= 1;
-      else if (fault && fault.left > 0) {
-        fault.left -= 1;
-        injected = fault;
-      }
-      if (injected?.when === 'before') return injectedFailure();
-      const reply = await transactWriteItems(store, request);
-      if (reply.status === 200) committed += 1;
-      if (injected?.when === 'after') return injectedFailure();
-      return reply;
-    }
+  const answer = async (operation: string, request: Request): Promise<Reply> => {
+    if (operation === 'TransactWriteItems') return transactWriteItems(store, request);
     if (!isOperation(operation)) {
       return errorReply(400, 'com.amazon.coral.service#UnknownOperationException', operation);
     }
     return toReply(await runAction(store, operation, request));
   };
 
-  const server = createServer((req, res) => {
-    readBody(req)
-      .then((body) => {
-        const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-        let request: Request;
-        try {
-          request = JSON.parse(body || '{}') as Request;
-        } catch {
-          return send(res, errorReply(400, 'com.amazon.coral.service#SerializationException', 'bad JSON'));
-        }
-        return serialised(() => handle(operation, request)).then((reply) => send(res, reply));
-      })
-      .catch((error: unknown) => send(res, errorReply(500, 'InternalServerError', String(error))));
+  return startFront({
+    port: options.port ?? 0,
+    answer: (operation, request) => serialised(() => answer(operation, request)),
+    closed: () => serialised(() => new Promise<void>((resolve) => store.db.close(() => resolve()))),
   });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-  } catch (error) {
-    // EADDRINUSE and the like go to the caller as they are (the local pipeline names the port in use).
-    await new Promise<void>((resolve) => store.db.close(() => resolve()));
-    throw error;
-  }
-  const port = (server.address() as AddressInfo).port;
-
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    port,
-    failTransactions(next) {
-      fault = { when: next.when, skip: next.skip ?? 0, left: next.times };
-    },
-    get committedTransactions() {
-      return committed;
-    },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await serialised(() => new Promise<void>((resolve) => store.db.close(() => resolve())));
-    },
-  };
 }
 
 /**
@@ -183,30 +113,4 @@ async function tableStatus(
     if (error instanceof ResourceNotFoundException) return undefined;
     throw error;
   }
-}
-
-function injectedFailure(): Reply {
-  return errorReply(
-    500,
-    'com.amazonaws.dynamodb.v20120810#InternalServerError',
-    'TransactWriteItems failed on purpose (fault injected by the local ledger store)',
-  );
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, reply: Reply): void {
-  const body = JSON.stringify(reply.body);
-  res.writeHead(reply.status, {
-    'content-type': 'application/x-amz-json-1.0',
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
 }

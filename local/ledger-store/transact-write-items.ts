@@ -12,6 +12,7 @@ import {
   runValidated,
   type Table,
   validate,
+  writeBatch,
 } from './dynalite';
 
 /**
@@ -126,11 +127,7 @@ export async function transactWriteItems(store: DynaliteStore, request: Request)
       `Transaction size has exceeded the maximum allowed size of 4 MB (${transactionBytes} bytes of items)`,
     );
   }
-  if (writes.length > 0) {
-    await new Promise<void>((resolve, reject) =>
-      store.db.batch(writes, (error) => (error ? reject(error) : resolve())),
-    );
-  }
+  if (writes.length > 0) await writeBatch(store, writes);
   return { status: 200, body: {} };
 }
 

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLedgerClient } from '../../../functions/ledger/client';
 import { seededRandom } from '../../../local/chaos/seeded-random';
 import { startLedgerStore } from '../../../local/ledger-store';
+import { killHard, sleep } from '../../helpers/processes';
 import { CRASH_TABLE, expectedItems } from './transaction-state';
 
 /** Runs transactions against a store on disk in a child process, so that SIGKILL hits it mid-write. */
@@ -47,16 +48,6 @@ function startWorker(folder: string, seed: number): Promise<Worker> {
     child.once('exit', (code, signal) =>
       reject(new Error(`transaction loop exited (${code ?? signal}) before it was ready: ${errors}`)),
     );
-  });
-}
-
-const sleep = (ms: number) => new Promise((wake) => setTimeout(wake, ms));
-
-function killHard(child: ChildProcess): Promise<void> {
-  return new Promise((resolvePromise) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolvePromise();
-    child.once('exit', () => resolvePromise());
-    child.kill('SIGKILL');
   });
 }
 

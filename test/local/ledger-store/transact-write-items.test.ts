@@ -186,49 +186,25 @@ describe('embedded ledger store: TransactWriteItems answers like DynamoDB', () =
         ],
       }),
     );
+    const giveAToBob = {
+      Update: {
+        TableName: tableName,
+        Key: { pk: 'a' },
+        UpdateExpression: 'SET #owner = :bob',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':bob': 'bob' },
+      },
+    };
     const cancelled = await failure(
-      ledger.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: tableName,
-                Key: { pk: 'a' },
-                UpdateExpression: 'SET #owner = :bob',
-                ExpressionAttributeNames: { '#owner': 'owner' },
-                ExpressionAttributeValues: { ':bob': 'bob' },
-              },
-            },
-            {
-              Put: {
-                TableName: tableName,
-                Item: { pk: 'b' },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      ),
+      transact([
+        giveAToBob,
+        { Put: { TableName: tableName, Item: { pk: 'b' }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      ]),
     );
     expect(cancelled).toBeInstanceOf(TransactionCanceledException);
     expect((await byOwner('ann'))?.sort()).toEqual(['a', 'b']);
     expect(await byOwner('bob')).toEqual([]);
-    await ledger.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: tableName,
-              Key: { pk: 'a' },
-              UpdateExpression: 'SET #owner = :bob',
-              ExpressionAttributeNames: { '#owner': 'owner' },
-              ExpressionAttributeValues: { ':bob': 'bob' },
-            },
-          },
-          { Delete: { TableName: tableName, Key: { pk: 'b' } } },
-        ],
-      }),
-    );
+    await transact([giveAToBob, { Delete: { TableName: tableName, Key: { pk: 'b' } } }]);
     expect(await byOwner('ann')).toEqual([]);
     expect(await byOwner('bob')).toEqual(['a']);
   });

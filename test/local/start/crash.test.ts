@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLedgerClient } from '../../../functions/ledger/client';
 import { APPLIED_SORT_KEY, DEAD_LETTER_PREFIX, PROGRESS_SORT_KEY } from '../../../functions/ledger/keys';
 import { seededRandom } from '../../../local/chaos/seeded-random';
+import { killHard, sleep } from '../../helpers/processes';
 
 /**
  * `npm start` (local/start.ts) in a child process, killed with SIGKILL at random moments while clients post
@@ -60,16 +61,6 @@ function startPipeline(dataDir: string): Promise<Pipeline> {
     );
   });
 }
-
-function killHard(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
-
-const sleep = (ms: number) => new Promise((wake) => setTimeout(wake, ms));
 
 /**
  * Clients posting payments with fresh event ids to whichever pipeline is running. A request that fails
