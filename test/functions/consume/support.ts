@@ -9,7 +9,8 @@ import { createLedgerClient } from '../../../functions/ledger/client';
 import type { Ledger, LedgerCommit } from '../../../functions/ledger/ledger';
 import type { PaymentEvent } from '../../../functions/shared/payment-event';
 import { RecordHeader } from '../../../functions/shared/record-headers';
-import { ensureLedgerTable, type LedgerStore, startLedgerStore } from '../../../local/ledger-store';
+import { ensureLedgerTable, type LedgerStore } from '../../../local/ledger-store';
+import { startLedgerBackend } from '../../helpers/ledger-backend';
 
 /** Builders for MSK event-source batches shaped exactly like the ones Lambda delivers. */
 
@@ -150,7 +151,7 @@ export interface TestLedger {
 
 /** A fresh table on a fresh embedded store (each test file gets its own store on an ephemeral port). */
 export async function startTestLedger(options: { maxAttempts?: number } = {}): Promise<TestLedger> {
-  const store = await startLedgerStore();
+  const store = await startLedgerBackend();
   const client = createLedgerClient({ endpoint: store.endpoint, maxAttempts: options.maxAttempts ?? 1 });
   const tableName = `ledger-${randomUUID()}`;
   await ensureLedgerTable(client, tableName);

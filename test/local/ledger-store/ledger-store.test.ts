@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLedgerClient } from '../../functions/ledger/client';
-import { ensureLedgerTable, startLedgerStore } from '../../local/ledger-store';
-import { startTestLedger, type TestLedger } from '../functions/consume/support';
+import { createLedgerClient } from '../../../functions/ledger/client';
+import { ensureLedgerTable, startLedgerStore } from '../../../local/ledger-store';
+import { startTestLedger, type TestLedger } from '../../functions/consume/support';
 
 describe('embedded ledger store: TransactWriteItems on dynalite', () => {
   let ledger: TestLedger;
