@@ -3,8 +3,15 @@ import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StorageEngine } from '../../../../local/broker/storage/engine';
 import { createFileStorage } from '../../../../local/broker/storage/file';
-import { buildBatch, records } from './batch-fixture';
+import { buildBatch as buildFixtureBatch, records } from './batch-fixture';
 import { engines, temporaryDataDir } from './engine-factories';
+
+/**
+ * Batches stamped now, like the markers the coordinator writes: with the fixture's fixed 2023 timestamps a
+ * marker would be more than segment.ms (7 days) later and roll a new segment, and a fetch reads one segment.
+ */
+const buildBatch = (options: Parameters<typeof buildFixtureBatch>[0]) =>
+  buildFixtureBatch({ baseTimestamp: BigInt(Date.now()), ...options });
 
 const TXN_PRODUCER = 7n;
 const OTHER_PRODUCER = 8n;
