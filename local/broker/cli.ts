@@ -7,7 +7,8 @@ import { BrokerConfigError, consoleLogger, type RunningBroker, startBroker } fro
 
 const USAGE = `usage: npm run broker -- [--port 9092] [--host 127.0.0.1] [--data-dir DIR]
        [--advertised-host HOST] [--advertised-port PORT] [--auto-create-topics]
-       [--default-partitions N] [--fsync acks-all|always|never] [--flexible-versions] [--verbose]`;
+       [--default-partitions N] [--fsync acks-all|always|never] [--flexible-versions] [--tls] [--verbose]
+  --tls  serve TLS with a certificate from a local CA generated into DATA_DIR/tls (needs --data-dir)`;
 
 class UsageError extends Error {}
 
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
       'advertised-port': { type: 'string' },
       'auto-create-topics': { type: 'boolean', default: false },
       'flexible-versions': { type: 'boolean', default: false },
+      tls: { type: 'boolean', default: false },
       'default-partitions': { type: 'string' },
       fsync: { type: 'string' },
       verbose: { type: 'boolean', default: false },
@@ -46,6 +48,9 @@ async function main(): Promise<void> {
     return;
   }
   const dataDir = values['data-dir'];
+  if (values.tls && dataDir === undefined) {
+    throw new UsageError('--tls: needs --data-dir, where the CA clients must trust is kept');
+  }
   const broker: RunningBroker = await startBroker({
     port: integerFlag('port', values.port),
     host: values.host,
@@ -56,11 +61,13 @@ async function main(): Promise<void> {
     autoCreateTopics: values['auto-create-topics'],
     flexibleVersions: values['flexible-versions'],
     defaultPartitions: integerFlag('default-partitions', values['default-partitions']),
+    tls: values.tls,
     logger: consoleLogger(values.verbose),
   });
   process.stdout.write(
     `broker accepting connections on ${broker.host}:${broker.port}, advertised as ${broker.bootstrap}, ` +
-      `${dataDir ? `data in ${dataDir}` : 'in-memory storage'}\n`,
+      `${dataDir ? `data in ${dataDir}` : 'in-memory storage'}` +
+      `${broker.tls?.caFile ? `, TLS (clients trust ${broker.tls.caFile})` : ''}\n`,
   );
   let stopping = false;
   const stop = (signal: string) => {
