@@ -7,8 +7,9 @@ import { BrokerConfigError, consoleLogger, type RunningBroker, startBroker } fro
 
 const USAGE = `usage: npm run broker -- [--port 9092] [--host 127.0.0.1] [--data-dir DIR]
        [--advertised-host HOST] [--advertised-port PORT] [--auto-create-topics]
-       [--default-partitions N] [--fsync acks-all|always|never] [--flexible-versions]
-       [--initial-rebalance-delay-ms 3000] [--message-max-bytes N] [--verbose]`;
+       [--default-partitions N] [--fsync acks-all|always|never] [--flexible-versions] [--tls]
+       [--initial-rebalance-delay-ms 3000] [--message-max-bytes N] [--verbose]
+  --tls  serve TLS with a certificate from a local CA generated into DATA_DIR/tls (needs --data-dir)`;
 
 class UsageError extends Error {}
 
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
       'advertised-port': { type: 'string' },
       'auto-create-topics': { type: 'boolean', default: false },
       'flexible-versions': { type: 'boolean', default: false },
+      tls: { type: 'boolean', default: false },
       'default-partitions': { type: 'string' },
       fsync: { type: 'string' },
       'initial-rebalance-delay-ms': { type: 'string' },
@@ -49,6 +51,9 @@ async function main(): Promise<void> {
     return;
   }
   const dataDir = values['data-dir'];
+  if (values.tls && dataDir === undefined) {
+    throw new UsageError('--tls: needs --data-dir, where the CA clients must trust is kept');
+  }
   const broker: RunningBroker = await startBroker({
     port: integerFlag('port', values.port),
     host: values.host,
@@ -61,11 +66,13 @@ async function main(): Promise<void> {
     defaultPartitions: integerFlag('default-partitions', values['default-partitions']),
     initialRebalanceDelayMs: integerFlag('initial-rebalance-delay-ms', values['initial-rebalance-delay-ms']),
     messageMaxBytes: integerFlag('message-max-bytes', values['message-max-bytes']),
+    tls: values.tls,
     logger: consoleLogger(values.verbose),
   });
   process.stdout.write(
     `broker accepting connections on ${broker.host}:${broker.port}, advertised as ${broker.bootstrap}, ` +
-      `${dataDir ? `data in ${dataDir}` : 'in-memory storage'}\n`,
+      `${dataDir ? `data in ${dataDir}` : 'in-memory storage'}` +
+      `${broker.tls?.caFile ? `, TLS (clients trust ${broker.tls.caFile})` : ''}\n`,
   );
   let stopping = false;
   const stop = (signal: string) => {

@@ -107,6 +107,33 @@ function split<T>(items: readonly T[], allowed: (item: T) => boolean): { allowed
   return result;
 }
 
+/** How one API's request lists the entries checked one by one, and how its response lists their answers. */
+interface Entries<Request, Response, Item, Answer> {
+  readonly items: readonly Item[];
+  readonly allowed: (item: Item) => boolean;
+  /** The answer for a refused entry. */
+  readonly refuse: (item: Item) => Answer;
+  /** The request with only the allowed entries. */
+  readonly narrow: (allowed: Item[]) => Request;
+  /** The response with these answers added (to `response`, or alone when nothing was allowed). */
+  readonly answer: (refused: Answer[], response?: Response) => Response;
+}
+
+/**
+ * Kafka answers each entry (topic, group, key) on its own: refused entries get their error, the handler
+ * serves the others; when none is allowed the handler is not called at all.
+ */
+function perEntry<Request, Response, Item, Answer>(
+  request: Request,
+  entries: Entries<Request, Response, Item, Answer>,
+): Admission<Request, Response> {
+  const { allowed, denied } = split(entries.items, entries.allowed);
+  if (denied.length === 0) return { request };
+  const refused = denied.map(entries.refuse);
+  if (allowed.length === 0) return { answer: entries.answer(refused) };
+  return { request: entries.narrow(allowed), finish: (response) => entries.answer(refused, response) };
+}
+
 const DENIED_TOPIC = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
 const DENIED_GROUP = ErrorCode.GROUP_AUTHORIZATION_FAILED;
 
@@ -114,77 +141,74 @@ export const producePermission: Permission<ProduceRequest, ProduceResponse> = (r
   const transactionDenied =
     request.transactionalId !== null &&
     !access.may(KafkaAction.AlterTransactionalId, access.transactionalIdArn(request.transactionalId));
-  const topics = split(
-    request.topics,
-    (topic) => !transactionDenied && access.may(KafkaAction.WriteData, access.topicArn(topic.name)),
-  );
-  if (topics.denied.length === 0) return { request };
   const errorCode = transactionDenied ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : DENIED_TOPIC;
-  const refused = topics.denied.map((topic) => ({
-    name: topic.name,
-    partitions: topic.partitions.map((partition) => ({
-      index: partition.index,
-      errorCode,
-      baseOffset: -1n,
-      logAppendTimeMs: -1n,
-      logStartOffset: -1n,
-      errorMessage: null,
-    })),
-  }));
-  if (topics.allowed.length === 0) return { answer: request.acks === 0 ? NO_RESPONSE : { topics: refused } };
-  return {
-    request: { ...request, topics: topics.allowed },
-    finish: (response) => ({ topics: [...response.topics, ...refused] }),
-  };
+  const admission = perEntry(request, {
+    items: request.topics,
+    allowed: (topic) => !transactionDenied && access.may(KafkaAction.WriteData, access.topicArn(topic.name)),
+    refuse: (topic) => ({
+      name: topic.name,
+      partitions: topic.partitions.map((partition) => ({
+        index: partition.index,
+        errorCode,
+        baseOffset: -1n,
+        logAppendTimeMs: -1n,
+        logStartOffset: -1n,
+        errorMessage: null,
+      })),
+    }),
+    narrow: (topics) => ({ ...request, topics }),
+    answer: (refused, response?: ProduceResponse): ProduceResponse => ({
+      topics: [...(response?.topics ?? []), ...refused],
+    }),
+  });
+  // acks = 0: the producer expects no answer, refused or not.
+  return 'answer' in admission && request.acks === 0 ? { answer: NO_RESPONSE } : admission;
 };
 
-export const fetchPermission: Permission<FetchRequest, FetchResponse> = (request, access) => {
-  const topics = split(request.topics, (topic) =>
-    access.may(KafkaAction.ReadData, access.topicArn(topic.topic)),
-  );
-  if (topics.denied.length === 0) return { request };
-  const refused = topics.denied.map((topic) => ({
-    topic: topic.topic,
-    partitions: topic.partitions.map((partition) => ({
-      partition: partition.partition,
-      errorCode: DENIED_TOPIC,
-      highWatermark: -1n,
-      lastStableOffset: -1n,
-      logStartOffset: -1n,
-      abortedTransactions: [],
-      batches: [],
-    })),
-  }));
-  if (topics.allowed.length === 0) return { answer: { errorCode: 0, sessionId: 0, topics: refused } };
-  return {
-    request: { ...request, topics: topics.allowed },
-    finish: (response) => ({ ...response, topics: [...response.topics, ...refused] }),
-  };
-};
+export const fetchPermission: Permission<FetchRequest, FetchResponse> = (request, access) =>
+  perEntry(request, {
+    items: request.topics,
+    allowed: (topic) => access.may(KafkaAction.ReadData, access.topicArn(topic.topic)),
+    refuse: (topic) => ({
+      topic: topic.topic,
+      partitions: topic.partitions.map((partition) => ({
+        partition: partition.partition,
+        errorCode: DENIED_TOPIC,
+        highWatermark: -1n,
+        lastStableOffset: -1n,
+        logStartOffset: -1n,
+        abortedTransactions: [],
+        batches: [],
+      })),
+    }),
+    narrow: (topics) => ({ ...request, topics }),
+    answer: (
+      refused,
+      response: FetchResponse = { errorCode: 0, sessionId: 0, topics: [] },
+    ): FetchResponse => ({
+      ...response,
+      topics: [...response.topics, ...refused],
+    }),
+  });
 
-export const listOffsetsPermission: Permission<ListOffsetsRequest, ListOffsetsResponse> = (
-  request,
-  access,
-) => {
-  const topics = split(request.topics, (topic) =>
-    access.may(KafkaAction.DescribeTopic, access.topicArn(topic.name)),
-  );
-  if (topics.denied.length === 0) return { request };
-  const refused = topics.denied.map((topic) => ({
-    name: topic.name,
-    partitions: topic.partitions.map((partition) => ({
-      partitionIndex: partition.partitionIndex,
-      errorCode: DENIED_TOPIC,
-      timestamp: -1n,
-      offset: -1n,
-    })),
-  }));
-  if (topics.allowed.length === 0) return { answer: { topics: refused } };
-  return {
-    request: { ...request, topics: topics.allowed },
-    finish: (response) => ({ topics: [...response.topics, ...refused] }),
-  };
-};
+export const listOffsetsPermission: Permission<ListOffsetsRequest, ListOffsetsResponse> = (request, access) =>
+  perEntry(request, {
+    items: request.topics,
+    allowed: (topic) => access.may(KafkaAction.DescribeTopic, access.topicArn(topic.name)),
+    refuse: (topic) => ({
+      name: topic.name,
+      partitions: topic.partitions.map((partition) => ({
+        partitionIndex: partition.partitionIndex,
+        errorCode: DENIED_TOPIC,
+        timestamp: -1n,
+        offset: -1n,
+      })),
+    }),
+    narrow: (topics) => ({ ...request, topics }),
+    answer: (refused, response?: ListOffsetsResponse): ListOffsetsResponse => ({
+      topics: [...(response?.topics ?? []), ...refused],
+    }),
+  });
 
 /** Metadata for all topics lists only those the principal may describe, as Kafka does. */
 export const metadataPermission: Permission<MetadataRequest, MetadataResponse> = (request, access) => {
@@ -199,6 +223,7 @@ export const metadataPermission: Permission<MetadataRequest, MetadataResponse> =
       }),
     };
   }
+  // Not perEntry: even with every topic refused, the handler lists the brokers and the controller.
   const topics = split(request.topics, (name) => describable(name));
   if (topics.denied.length === 0) return { request };
   const refused = topics.denied.map((name) => ({ errorCode: DENIED_TOPIC, name, partitions: [] }));
@@ -212,48 +237,35 @@ export const offsetCommitPermission: Permission<OffsetCommitRequest, OffsetCommi
   request,
   access,
 ) => {
-  const refuse = (topics: OffsetCommitRequest['topics'], errorCode: number) =>
-    topics.map((topic) => ({
+  const groupAllowed = access.may(KafkaAction.AlterGroup, access.groupArn(request.groupId));
+  return perEntry(request, {
+    items: request.topics,
+    allowed: (topic) => groupAllowed && access.may(KafkaAction.ReadData, access.topicArn(topic.name)),
+    refuse: (topic) => ({
       name: topic.name,
       partitions: topic.partitions.map((partition) => ({
         partitionIndex: partition.partitionIndex,
-        errorCode,
+        errorCode: groupAllowed ? DENIED_TOPIC : DENIED_GROUP,
       })),
-    }));
-  if (!access.may(KafkaAction.AlterGroup, access.groupArn(request.groupId))) {
-    return { answer: { topics: refuse(request.topics, DENIED_GROUP) } };
-  }
-  const topics = split(request.topics, (topic) =>
-    access.may(KafkaAction.ReadData, access.topicArn(topic.name)),
-  );
-  if (topics.denied.length === 0) return { request };
-  const refused = refuse(topics.denied, DENIED_TOPIC);
-  if (topics.allowed.length === 0) return { answer: { topics: refused } };
-  return {
-    request: { ...request, topics: topics.allowed },
-    finish: (response) => ({ topics: [...response.topics, ...refused] }),
-  };
+    }),
+    narrow: (topics) => ({ ...request, topics }),
+    answer: (refused, response?: OffsetCommitResponse): OffsetCommitResponse => ({
+      topics: [...(response?.topics ?? []), ...refused],
+    }),
+  });
 };
 
-export const offsetFetchPermission: Permission<OffsetFetchRequest, OffsetFetchResponse> = (
-  request,
-  access,
-) => {
-  const groups = split(request.groups, (group) =>
-    access.may(KafkaAction.DescribeGroup, access.groupArn(group.groupId)),
-  );
-  if (groups.denied.length === 0) return { request };
-  const refused = groups.denied.map((group) => ({
-    groupId: group.groupId,
-    errorCode: DENIED_GROUP,
-    topics: [],
-  }));
-  if (groups.allowed.length === 0) return { answer: { groups: refused } };
-  return {
-    request: { ...request, groups: groups.allowed },
-    finish: (response) => ({ ...response, groups: [...response.groups, ...refused] }),
-  };
-};
+export const offsetFetchPermission: Permission<OffsetFetchRequest, OffsetFetchResponse> = (request, access) =>
+  perEntry(request, {
+    items: request.groups,
+    allowed: (group) => access.may(KafkaAction.DescribeGroup, access.groupArn(group.groupId)),
+    refuse: (group) => ({ groupId: group.groupId, errorCode: DENIED_GROUP, topics: [] }),
+    narrow: (groups) => ({ ...request, groups }),
+    answer: (refused, response?: OffsetFetchResponse): OffsetFetchResponse => ({
+      ...response,
+      groups: [...(response?.groups ?? []), ...refused],
+    }),
+  });
 
 /** FindCoordinator key types: 0 a consumer group, 1 a transactional id. */
 export const findCoordinatorPermission: Permission<FindCoordinatorRequest, FindCoordinatorResponse> = (
@@ -264,22 +276,16 @@ export const findCoordinatorPermission: Permission<FindCoordinatorRequest, FindC
     request.keyType === 1
       ? access.may(KafkaAction.DescribeTransactionalId, access.transactionalIdArn(key))
       : access.may(KafkaAction.DescribeGroup, access.groupArn(key));
-  const keys = split(request.keys, allowed);
-  if (keys.denied.length === 0) return { request };
   const errorCode = request.keyType === 1 ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : DENIED_GROUP;
-  const refused = keys.denied.map((key) => ({
-    key,
-    errorCode,
-    errorMessage: null,
-    nodeId: -1,
-    host: '',
-    port: -1,
-  }));
-  if (keys.allowed.length === 0) return { answer: { coordinators: refused } };
-  return {
-    request: { ...request, keys: keys.allowed },
-    finish: (response) => ({ coordinators: [...response.coordinators, ...refused] }),
-  };
+  return perEntry(request, {
+    items: request.keys,
+    allowed,
+    refuse: (key) => ({ key, errorCode, errorMessage: null, nodeId: -1, host: '', port: -1 }),
+    narrow: (keys) => ({ ...request, keys }),
+    answer: (refused, response?: FindCoordinatorResponse): FindCoordinatorResponse => ({
+      coordinators: [...(response?.coordinators ?? []), ...refused],
+    }),
+  });
 };
 
 /** Joining, syncing, heartbeating and leaving a group are Kafka's READ on the group: AlterGroup. */
@@ -315,24 +321,23 @@ export const leaveGroupPermission = groupMembership<LeaveGroupRequest, LeaveGrou
 export const describeGroupsPermission: Permission<DescribeGroupsRequest, DescribeGroupsResponse> = (
   request,
   access,
-) => {
-  const groups = split(request.groups, (group) =>
-    access.may(KafkaAction.DescribeGroup, access.groupArn(group)),
-  );
-  if (groups.denied.length === 0) return { request };
-  const refused = groups.denied.map((groupId) => ({
-    errorCode: DENIED_GROUP,
-    groupId,
-    groupState: '',
-    protocolType: '',
-    protocolData: '',
-    members: [],
-  }));
-  return {
-    request: { ...request, groups: groups.allowed },
-    finish: (response) => ({ groups: [...response.groups, ...refused] }),
-  };
-};
+) =>
+  perEntry(request, {
+    items: request.groups,
+    allowed: (group) => access.may(KafkaAction.DescribeGroup, access.groupArn(group)),
+    refuse: (groupId) => ({
+      errorCode: DENIED_GROUP,
+      groupId,
+      groupState: '',
+      protocolType: '',
+      protocolData: '',
+      members: [],
+    }),
+    narrow: (groups) => ({ ...request, groups }),
+    answer: (refused, response?: DescribeGroupsResponse): DescribeGroupsResponse => ({
+      groups: [...(response?.groups ?? []), ...refused],
+    }),
+  });
 
 /** ListGroups: every group with DESCRIBE on the cluster, otherwise those the principal may describe. */
 export const listGroupsPermission: Permission<undefined, ListGroupsResponse> = (request, access) => {
@@ -351,38 +356,34 @@ export const listGroupsPermission: Permission<undefined, ListGroupsResponse> = (
 export const createTopicsPermission: Permission<CreateTopicsRequest, CreateTopicsResponse> = (
   request,
   access,
-) => {
-  const topics = split(request.topics, (topic) =>
-    access.may(KafkaAction.CreateTopic, access.topicArn(topic.name)),
-  );
-  if (topics.denied.length === 0) return { request };
-  const refused = topics.denied.map((topic) => ({
-    name: topic.name,
-    errorCode: DENIED_TOPIC,
-    errorMessage: `${KafkaAction.CreateTopic} is not allowed on ${access.topicArn(topic.name)}`,
-  }));
-  if (topics.allowed.length === 0) return { answer: { topics: refused } };
-  return {
-    request: { ...request, topics: topics.allowed },
-    finish: (response) => ({ topics: [...response.topics, ...refused] }),
-  };
-};
+) =>
+  perEntry(request, {
+    items: request.topics,
+    allowed: (topic) => access.may(KafkaAction.CreateTopic, access.topicArn(topic.name)),
+    refuse: (topic) => ({
+      name: topic.name,
+      errorCode: DENIED_TOPIC,
+      errorMessage: `${KafkaAction.CreateTopic} is not allowed on ${access.topicArn(topic.name)}`,
+    }),
+    narrow: (topics) => ({ ...request, topics }),
+    answer: (refused, response?: CreateTopicsResponse): CreateTopicsResponse => ({
+      topics: [...(response?.topics ?? []), ...refused],
+    }),
+  });
 
 export const deleteTopicsPermission: Permission<DeleteTopicsRequest, DeleteTopicsResponse> = (
   request,
   access,
-) => {
-  const topics = split(request.topicNames, (name) =>
-    access.may(KafkaAction.DeleteTopic, access.topicArn(name)),
-  );
-  if (topics.denied.length === 0) return { request };
-  const refused = topics.denied.map((name) => ({ name, errorCode: DENIED_TOPIC }));
-  if (topics.allowed.length === 0) return { answer: { responses: refused } };
-  return {
-    request: { ...request, topicNames: topics.allowed },
-    finish: (response) => ({ responses: [...response.responses, ...refused] }),
-  };
-};
+) =>
+  perEntry(request, {
+    items: request.topicNames,
+    allowed: (name) => access.may(KafkaAction.DeleteTopic, access.topicArn(name)),
+    refuse: (name) => ({ name, errorCode: DENIED_TOPIC }),
+    narrow: (topicNames) => ({ ...request, topicNames }),
+    answer: (refused, response?: DeleteTopicsResponse): DeleteTopicsResponse => ({
+      responses: [...(response?.responses ?? []), ...refused],
+    }),
+  });
 
 /** An idempotent producer id is Kafka's IDEMPOTENT_WRITE on the cluster; a transactional one its id. */
 export const initProducerIdPermission: Permission<InitProducerIdRequest, InitProducerIdResponse> = (

@@ -25,6 +25,16 @@ describe('readKafkaSettings', () => {
     });
   });
 
+  it('reads the CA of a local or self-managed broker, and the signing profile only with IAM auth', () => {
+    const env = { KAFKA_BROKERS: '127.0.0.1:9098', KAFKA_CA_FILE: '/data/ca.pem', AWS_PROFILE: 'ingest' };
+    expect(readKafkaSettings({ ...env, KAFKA_AUTH: 'iam' })).toMatchObject({
+      auth: 'iam',
+      caFile: '/data/ca.pem',
+      profile: 'ingest',
+    });
+    expect(readKafkaSettings(env)).not.toHaveProperty('profile');
+  });
+
   it.each([
     [{}, /^KAFKA_BROKERS: or MSK_CLUSTER_ARN is required/],
     [{ KAFKA_BROKERS: 'a:1', MSK_CLUSTER_ARN: CLUSTER_ARN }, /both set; set exactly one/],
