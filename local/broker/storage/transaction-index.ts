@@ -49,6 +49,14 @@ export class PartitionTransactions {
    * offset and their first record before the bound (Kafka's collectAbortedTxns).
    */
   abortedBetween(fetchOffset: bigint, upperBound: bigint): AbortedTransaction[] {
-    return this.aborted.filter((txn) => txn.lastOffset >= fetchOffset && txn.firstOffset < upperBound);
+    // Markers are in offset order: skip those before the fetch offset by binary search.
+    let low = 0;
+    let high = this.aborted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.aborted[middle] as AbortedTransaction).lastOffset < fetchOffset) low = middle + 1;
+      else high = middle;
+    }
+    return this.aborted.slice(low).filter((txn) => txn.firstOffset < upperBound);
   }
 }
