@@ -19,6 +19,8 @@ export interface ReferenceClusterOptions {
   readonly nodes?: 1 | 3;
   /** Apache Kafka release from Maven Central. @default '3.8.1' (what the stack deploys) */
   readonly version?: string;
+  /** Ports the brokers listen on, one per node. @default free ports */
+  readonly ports?: readonly number[];
   /**
    * Ports the brokers advertise instead of their own, one per node: for a proxy listening in front of each
    * broker (clients learn broker addresses from Metadata, so they then reach the brokers only through it).
@@ -117,17 +119,20 @@ export async function startReferenceCluster(
 ): Promise<ReferenceCluster> {
   const nodeCount = options.nodes ?? 3;
   if (nodeCount !== 1 && nodeCount !== 3) throw new Error(`nodes must be 1 or 3, got ${String(nodeCount)}`);
-  if (options.advertisedPorts && options.advertisedPorts.length !== nodeCount) {
-    throw new Error(
-      `advertisedPorts must name one port per node (${nodeCount}), got ${JSON.stringify(options.advertisedPorts)}`,
-    );
+  for (const [name, list] of [
+    ['ports', options.ports],
+    ['advertisedPorts', options.advertisedPorts],
+  ] as const) {
+    if (list && list.length !== nodeCount) {
+      throw new Error(`${name} must name one port per node (${nodeCount}), got ${JSON.stringify(list)}`);
+    }
   }
   const version = options.version ?? DEFAULT_KAFKA_VERSION;
   const classpath = await kafkaClasspath(version);
   const heap = options.heap ?? '512m';
   const dataDir = await mkdtemp(join(tmpdir(), `kafka-${version}-`));
   const ids = Array.from({ length: nodeCount }, (_, index) => index + 1);
-  const ports = await Promise.all(ids.map(() => freePort()));
+  const ports = options.ports ?? (await Promise.all(ids.map(() => freePort())));
   const controllerPorts = await Promise.all(ids.map(() => freePort()));
   const voters = ids.map((id, index) => `${id}@127.0.0.1:${controllerPorts[index]}`).join(',');
   const clusterId = Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
