@@ -190,12 +190,7 @@ export async function startReferenceCluster(
   );
   const brokers = nodes.map((node, index) => `127.0.0.1:${options.advertisedPorts?.[index] ?? node.port}`);
   const waitForBrokers = (count = nodeCount, timeoutMs = options.startTimeoutMs ?? 180_000) =>
-    waitForMetadata(
-      nodes.map((node) => `127.0.0.1:${node.port}`),
-      count,
-      timeoutMs,
-      nodes,
-    );
+    waitForMetadata(count, timeoutMs, nodes);
   const close = async () => {
     await Promise.all(nodes.map((node) => node.stop()));
     await rm(dataDir, { recursive: true, force: true });
@@ -221,11 +216,10 @@ async function stopJvm(jvm: ChildProcess | undefined, signal: 'SIGTERM' | 'SIGKI
 }
 
 /**
- * Polls Metadata (directly at the brokers' own ports, so it works behind proxies too) until it lists
- * `count` brokers. Fails early, naming the log, when a node's JVM exits during the wait.
+ * Polls Metadata (at the running nodes' own ports, so it works behind proxies too) until it lists at least
+ * `count` brokers. Fails early, naming the logs, when every JVM exited during the wait.
  */
 async function waitForMetadata(
-  listeners: readonly string[],
   count: number,
   timeoutMs: number,
   nodes: readonly ReferenceNode[],
@@ -233,6 +227,12 @@ async function waitForMetadata(
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
+    const listeners = nodes
+      .filter((node) => node.pid() !== undefined)
+      .map((node) => `127.0.0.1:${node.port}`);
+    if (listeners.length === 0) {
+      throw new Error(`every Kafka node exited; see ${nodes.map((n) => n.logFile).join(', ')}`);
+    }
     const admin = new Kafka({
       clientId: 'reference-cluster',
       brokers: [...listeners],
@@ -250,11 +250,6 @@ async function waitForMetadata(
       last = error instanceof Error ? error.message : String(error);
     } finally {
       await admin.disconnect().catch(() => undefined);
-    }
-    if (nodes.every((node) => node.pid() === undefined)) {
-      throw new Error(
-        `every Kafka node exited during start-up; see ${nodes.map((n) => n.logFile).join(', ')}`,
-      );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
