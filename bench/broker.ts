@@ -3,7 +3,9 @@
  * - start-up: startBroker() until the first connection is accepted and answered; also the CLI process.
  * - kafkajs produce throughput, batches of 1,000 × 1 KB records, idempotent and not, and their ratio.
  * - kafkajs consume throughput (consumer group, from the beginning).
- * Each figure is the median of several runs on fresh topics. Goals from the broker issue.
+ * - the same start-up, idempotent produce and consume figures for Apache Kafka (1 node, KRaft, from Maven
+ *   Central; needs Java 17 and Maven, skipped without them) and the local broker's lead over it.
+ * Each figure is the median of several runs on fresh topics. Goals from the broker issues.
  */
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
@@ -15,6 +17,8 @@ import { Reader } from '../local/broker/protocol/reader';
 import { encodeRecordBatch } from '../local/broker/protocol/record-batch';
 import { Writer } from '../local/broker/protocol/writer';
 import { FrameSplitter } from '../local/chaos/frames';
+import { startReferenceCluster } from '../reference/kafka/cluster';
+import { MissingToolError, requireJavaAndMaven } from '../reference/kafka/maven';
 import { type Figure, publishFigures } from './support/report';
 import { median, repeat } from './support/stats';
 import { withTempDir } from './support/temp-dir';
@@ -181,6 +185,46 @@ async function throughput(dataDir: string | undefined) {
   };
 }
 
+/** Apache Kafka, 1 node: start-up until Metadata lists the broker, then kafkajs idempotent produce and consume. */
+async function apacheKafka(): Promise<
+  { version: string; startup: number; idempotent: number; consume: number } | undefined
+> {
+  try {
+    requireJavaAndMaven();
+  } catch (error) {
+    if (!(error instanceof MissingToolError)) throw error;
+    process.stderr.write(`Apache Kafka figures skipped: ${error.message}\n`);
+    return undefined;
+  }
+  await startReferenceCluster({ nodes: 1 }).then((warmUp) => warmUp.close()); // resolves the jars once
+  const startups = await repeat(Math.min(RUNS, 3), async () => {
+    const started = performance.now();
+    const cluster = await startReferenceCluster({ nodes: 1 });
+    const elapsed = performance.now() - started;
+    await cluster.close();
+    return elapsed;
+  });
+  const cluster = await startReferenceCluster({ nodes: 1 });
+  try {
+    const kafka = new Kafka({ clientId: 'bench', brokers: [...cluster.brokers], logLevel: logLevel.NOTHING });
+    const idempotent: number[] = [];
+    const consume: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const produced = await produceRun(kafka, true);
+      idempotent.push(produced.recordsPerSecond);
+      consume.push(await consumeRun(kafka, produced.topic));
+    }
+    return {
+      version: cluster.version,
+      startup: median(startups),
+      idempotent: median(idempotent),
+      consume: median(consume),
+    };
+  } finally {
+    await cluster.close();
+  }
+}
+
 /**
  * The broker's own capacity, without a client's encoding cost: pre-built idempotent produce requests
  * (1,000 × 1 KB records each) sent over one connection with 5 in flight, as librdkafka pipelines them.
@@ -261,6 +305,7 @@ async function main(): Promise<void> {
   const cli = await repeat(Math.min(RUNS, 3), cliStartup);
   const memory = await throughput(undefined);
   const file = await withTempDir('bench-broker', throughput);
+  const reference = await apacheKafka();
 
   const startupGoal = { atMost: 300 };
   const figures: Figure[] = [
@@ -331,6 +376,44 @@ async function main(): Promise<void> {
         unit: 'rec/s',
         decimals: 0,
         goal: throughputGoal,
+      },
+    );
+  }
+  if (reference) {
+    const name = `Apache Kafka ${reference.version}, 1 node`;
+    figures.push(
+      {
+        metric: `start-up to first answered Metadata [${name}]`,
+        value: reference.startup,
+        unit: 'ms',
+        decimals: 0,
+      },
+      {
+        metric: 'start-up, Apache Kafka / local broker in-process',
+        value: reference.startup / median(inProcess),
+        unit: '×',
+        decimals: 0,
+        goal: { atLeast: 50 },
+      },
+      { metric: `produce, idempotent [${name}]`, value: reference.idempotent, unit: 'rec/s', decimals: 0 },
+      {
+        metric: 'produce, idempotent, local broker [memory] / Apache Kafka',
+        value: memory.idempotent / reference.idempotent,
+        unit: '×',
+        decimals: 2,
+        goal: { atLeast: 1 },
+      },
+      {
+        metric: `consume, kafkajs consumer group [${name}]`,
+        value: reference.consume,
+        unit: 'rec/s',
+        decimals: 0,
+      },
+      {
+        metric: 'consume, local broker [memory] / Apache Kafka',
+        value: memory.consume / reference.consume,
+        unit: '×',
+        decimals: 2,
       },
     );
   }

@@ -19,6 +19,8 @@ export interface ReferenceClusterOptions {
   readonly nodes?: 1 | 3;
   /** Apache Kafka release from Maven Central. @default '3.8.1' (what the stack deploys) */
   readonly version?: string;
+  /** Ports the brokers listen on, one per node. @default free ports */
+  readonly ports?: readonly number[];
   /**
    * Ports the brokers advertise instead of their own, one per node: for a proxy listening in front of each
    * broker (clients learn broker addresses from Metadata, so they then reach the brokers only through it).
@@ -117,17 +119,20 @@ export async function startReferenceCluster(
 ): Promise<ReferenceCluster> {
   const nodeCount = options.nodes ?? 3;
   if (nodeCount !== 1 && nodeCount !== 3) throw new Error(`nodes must be 1 or 3, got ${String(nodeCount)}`);
-  if (options.advertisedPorts && options.advertisedPorts.length !== nodeCount) {
-    throw new Error(
-      `advertisedPorts must name one port per node (${nodeCount}), got ${JSON.stringify(options.advertisedPorts)}`,
-    );
+  for (const [name, list] of [
+    ['ports', options.ports],
+    ['advertisedPorts', options.advertisedPorts],
+  ] as const) {
+    if (list && list.length !== nodeCount) {
+      throw new Error(`${name} must name one port per node (${nodeCount}), got ${JSON.stringify(list)}`);
+    }
   }
   const version = options.version ?? DEFAULT_KAFKA_VERSION;
   const classpath = await kafkaClasspath(version);
   const heap = options.heap ?? '512m';
   const dataDir = await mkdtemp(join(tmpdir(), `kafka-${version}-`));
   const ids = Array.from({ length: nodeCount }, (_, index) => index + 1);
-  const ports = await Promise.all(ids.map(() => freePort()));
+  const ports = options.ports ?? (await Promise.all(ids.map(() => freePort())));
   const controllerPorts = await Promise.all(ids.map(() => freePort()));
   const voters = ids.map((id, index) => `${id}@127.0.0.1:${controllerPorts[index]}`).join(',');
   const clusterId = Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
@@ -185,12 +190,7 @@ export async function startReferenceCluster(
   );
   const brokers = nodes.map((node, index) => `127.0.0.1:${options.advertisedPorts?.[index] ?? node.port}`);
   const waitForBrokers = (count = nodeCount, timeoutMs = options.startTimeoutMs ?? 180_000) =>
-    waitForMetadata(
-      nodes.map((node) => `127.0.0.1:${node.port}`),
-      count,
-      timeoutMs,
-      nodes,
-    );
+    waitForMetadata(count, timeoutMs, nodes);
   const close = async () => {
     await Promise.all(nodes.map((node) => node.stop()));
     await rm(dataDir, { recursive: true, force: true });
@@ -216,11 +216,10 @@ async function stopJvm(jvm: ChildProcess | undefined, signal: 'SIGTERM' | 'SIGKI
 }
 
 /**
- * Polls Metadata (directly at the brokers' own ports, so it works behind proxies too) until it lists
- * `count` brokers. Fails early, naming the log, when a node's JVM exits during the wait.
+ * Polls Metadata (at the running nodes' own ports, so it works behind proxies too) until it lists at least
+ * `count` brokers. Fails early, naming the logs, when every JVM exited during the wait.
  */
 async function waitForMetadata(
-  listeners: readonly string[],
   count: number,
   timeoutMs: number,
   nodes: readonly ReferenceNode[],
@@ -228,6 +227,12 @@ async function waitForMetadata(
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
+    const listeners = nodes
+      .filter((node) => node.pid() !== undefined)
+      .map((node) => `127.0.0.1:${node.port}`);
+    if (listeners.length === 0) {
+      throw new Error(`every Kafka node exited; see ${nodes.map((n) => n.logFile).join(', ')}`);
+    }
     const admin = new Kafka({
       clientId: 'reference-cluster',
       brokers: [...listeners],
@@ -245,11 +250,6 @@ async function waitForMetadata(
       last = error instanceof Error ? error.message : String(error);
     } finally {
       await admin.disconnect().catch(() => undefined);
-    }
-    if (nodes.every((node) => node.pid() === undefined)) {
-      throw new Error(
-        `every Kafka node exited during start-up; see ${nodes.map((n) => n.logFile).join(', ')}`,
-      );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -28,8 +28,8 @@ public final class ReferenceProducer {
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
-    config.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-    config.put(ProducerConfig.BATCH_SIZE_CONFIG, "4096");
+    config.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    config.put(ProducerConfig.BATCH_SIZE_CONFIG, "1024");
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
     config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LostAckProxy, startLostAckProxy } from '../../../local/chaos/proxy';
 import { startReferenceCluster } from '../../../reference/kafka/cluster';
+import { freePort } from '../../../reference/kafka/free-port';
 import { compileReferenceProducer } from '../../../reference/kafka/java-producer';
 import { createFreshTopic, readTopic, type StoredRecord, startBrokerBehind } from '../../helpers/kafka';
 
@@ -72,16 +73,19 @@ describe("Kafka's Java idempotent producer behind lost acknowledgements", () => 
 
   it('leaves exactly 10,000 records, in order per key, in Apache Kafka', async () => {
     // Prepare: the broker advertises the proxy, so every connection goes through it.
-    let brokerPort: number | undefined;
+    const brokerPort = await freePort();
     const proxy = await startLostAckProxy({
-      target: () => ({ host: '127.0.0.1', port: brokerPort ?? 0 }),
+      target: { host: '127.0.0.1', port: brokerPort },
       dropShare: DROP_SHARE,
       seed: 11,
     });
     closers.push(() => proxy.close());
-    const cluster = await startReferenceCluster({ nodes: 1, advertisedPorts: [proxy.port] });
+    const cluster = await startReferenceCluster({
+      nodes: 1,
+      ports: [brokerPort],
+      advertisedPorts: [proxy.port],
+    });
     closers.push(() => cluster.close());
-    brokerPort = cluster.nodes[0]?.port;
 
     // Act
     const { printed, records, dropped } = await sendThrough(proxy, cluster.brokers);
