@@ -1,41 +1,28 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CONTEXT_KEYS } from '../../lib/context';
 
 /**
- * The app as a user runs it: `npx cdk synth -c key=value` with cdk.json's context, bundling every function with
- * esbuild and checking cdk-nag's rules (a finding fails the synth). Each context set is synthesized once.
+ * The app as `npx cdk synth -c key=value` runs it: bin/app.ts with cdk.json's context and the `-c` values
+ * merged over it, bundling every function with esbuild and checking cdk-nag's rules (a finding fails the synth).
+ * Each context set is synthesized once, one after the other inside this worker, so aws-cdk-lib loads once.
+ * (`npm run lint:cfn` runs the CLI itself.)
  */
 const projectRoot = join(import.meta.dirname, '..', '..');
-const run = promisify(execFile);
-const outRoot = mkdtempSync(join(tmpdir(), 'payments-synth-'));
 const STACK = 'ExactlyOncePayments';
-/** Cloud assemblies written outside outRoot, removed after the tests. */
-const synthesized: string[] = [outRoot];
-
-/** `npx cdk synth` exactly as the README shows it, plus an output folder of its own. */
-async function cliSynth(name: string, context: Record<string, string>): Promise<Template> {
-  const output = join(outRoot, name);
-  const flags = Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
-  await run('npx', ['cdk', 'synth', '--quiet', '--output', output, ...flags], {
-    cwd: projectRoot,
-    env: { ...process.env, CI: 'true' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return templateIn(output);
-}
+/** The cloud assemblies written, removed after the tests. */
+const synthesized: string[] = [];
 
 /**
- * bin/app.ts with context, as the CLI starts it (CDK_CONTEXT_JSON with cdk.json's context merged in), for what
- * the CLI would fetch from an AWS account: the VPC lookup's answer is given as cdk.context.json would hold it.
- * Run inside this worker, so aws-cdk-lib is loaded once for these sets.
+ * bin/app.ts with context as the CLI passes it (CDK_CONTEXT_JSON, cdk.json's context merged in). What the CLI
+ * would fetch from an AWS account (the VPC lookup's answer) is given as cdk.context.json would hold it.
  */
-async function appSynth(context: Record<string, unknown>, env: Record<string, string>): Promise<Template> {
+async function appSynth(
+  context: Record<string, unknown>,
+  env: Record<string, string> = {},
+): Promise<Template> {
   const cdkJson = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')) as {
     context: Record<string, unknown>;
   };
@@ -110,22 +97,17 @@ const CONTEXT_SETS = {
 const templates = {} as Record<keyof typeof CONTEXT_SETS, Template>;
 
 beforeAll(async () => {
-  const [ingestOpen, inProcess] = await Promise.all([
-    // What a new user types to open the API (README, "Deploying to AWS").
-    cliSynth('ingest-open', CONTEXT_SETS.ingestOpen),
-    (async () => ({
-      serverless: await appSynth(CONTEXT_SETS.serverless, {}),
-      existing: await appSynth(
-        {
-          ...CONTEXT_SETS.existingVpc,
-          [`vpc-provider:account=${ACCOUNT}:filter.vpc-id=${VPC_ID}:region=${REGION}:returnAsymmetricSubnets=true`]:
-            existingVpc,
-        },
-        { CDK_DEFAULT_ACCOUNT: ACCOUNT, CDK_DEFAULT_REGION: REGION },
-      ),
-    }))(),
-  ]);
-  Object.assign(templates, { ingestOpen, serverless: inProcess.serverless, existingVpc: inProcess.existing });
+  // What a new user types to open the API (README, "Deploying to AWS").
+  templates.ingestOpen = await appSynth(CONTEXT_SETS.ingestOpen);
+  templates.serverless = await appSynth(CONTEXT_SETS.serverless);
+  templates.existingVpc = await appSynth(
+    {
+      ...CONTEXT_SETS.existingVpc,
+      [`vpc-provider:account=${ACCOUNT}:filter.vpc-id=${VPC_ID}:region=${REGION}:returnAsymmetricSubnets=true`]:
+        existingVpc,
+    },
+    { CDK_DEFAULT_ACCOUNT: ACCOUNT, CDK_DEFAULT_REGION: REGION },
+  );
 }, 600_000);
 
 afterAll(() => {
