@@ -1,23 +1,27 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../lib/context';
 
 /**
  * The app as `npx cdk synth -c key=value` runs it: bin/app.ts with cdk.json's context and the `-c` values
  * merged over it, bundling every function with esbuild and checking cdk-nag's rules (a finding fails the synth).
- * Each context set is synthesized once, one after the other inside this worker, so aws-cdk-lib loads once.
- * (`npm run lint:cfn` runs the CLI itself.)
+ * Each context set is synthesized once, one after the other. (`npm run lint:cfn` runs the CLI itself.)
  */
 const projectRoot = join(import.meta.dirname, '..', '..');
+const run = promisify(execFile);
 const STACK = 'ExactlyOncePayments';
 /** The cloud assemblies written, removed after the tests. */
 const synthesized: string[] = [];
 
 /**
- * bin/app.ts with context as the CLI passes it (CDK_CONTEXT_JSON, cdk.json's context merged in). What the CLI
- * would fetch from an AWS account (the VPC lookup's answer) is given as cdk.context.json would hold it.
+ * bin/app.ts run as the CLI runs it: a process of its own with CDK_CONTEXT_JSON (cdk.json's context merged in)
+ * and CDK_OUTDIR. What the CLI would fetch from an AWS account (the VPC lookup's answer) is given as
+ * cdk.context.json would hold it. A process of its own also keeps the long synchronous synth off this worker.
  */
 async function appSynth(
   context: Record<string, unknown>,
@@ -26,19 +30,22 @@ async function appSynth(
   const cdkJson = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')) as {
     context: Record<string, unknown>;
   };
-  const saved = { ...process.env };
-  Object.assign(process.env, env, { CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJson.context, ...context }) });
-  try {
-    vi.resetModules();
-    const { app } = await import('../../bin/app');
-    const assembly = app.synth();
-    synthesized.push(assembly.directory);
-    // Nothing left to look up: this is the synth a deploy would use.
-    expect(assembly.manifest.missing ?? []).toEqual([]);
-    return templateIn(assembly.directory);
-  } finally {
-    process.env = saved;
-  }
+  const output = mkdtempSync(join(tmpdir(), 'payments-synth-'));
+  synthesized.push(output);
+  await run('npx', ['tsx', 'bin/app.ts'], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      ...env,
+      CDK_OUTDIR: output,
+      CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJson.context, ...context }),
+    },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const manifest = JSON.parse(readFileSync(join(output, 'manifest.json'), 'utf8')) as { missing?: unknown[] };
+  // Nothing left to look up: this is the synth a deploy would use.
+  expect(manifest.missing ?? []).toEqual([]);
+  return templateIn(output);
 }
 
 function templateIn(output: string): Template {
