@@ -3,8 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { stackPropsFromContext } from '../lib/context';
 import { PaymentsStack } from '../lib/payments-stack';
 
-/** Exported so tests can synthesize the app exactly as the CLI runs it, with the context it passes. */
-export const app = new App();
+const app = new App();
 new PaymentsStack(app, 'ExactlyOncePayments', {
   ...stackPropsFromContext(app.node),
   description: 'Exactly-once payment event ingestion on Amazon MSK and AWS Lambda',

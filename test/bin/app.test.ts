@@ -4,54 +4,48 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../lib/context';
 
 /**
- * The app as a user runs it: `npx cdk synth -c key=value` with cdk.json's context, bundling every function with
- * esbuild and checking cdk-nag's rules (a finding fails the synth). Each context set is synthesized once.
+ * The app as `npx cdk synth -c key=value` runs it: bin/app.ts with cdk.json's context and the `-c` values
+ * merged over it, bundling every function with esbuild and checking cdk-nag's rules (a finding fails the synth).
+ * Each context set is synthesized once, one after the other. (`npm run lint:cfn` runs the CLI itself.)
  */
 const projectRoot = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
-const outRoot = mkdtempSync(join(tmpdir(), 'payments-synth-'));
 const STACK = 'ExactlyOncePayments';
-/** Cloud assemblies written outside outRoot, removed after the tests. */
-const synthesized: string[] = [outRoot];
-
-/** `npx cdk synth` exactly as the README shows it, plus an output folder of its own. */
-async function cliSynth(name: string, context: Record<string, string>): Promise<Template> {
-  const output = join(outRoot, name);
-  const flags = Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
-  await run('npx', ['cdk', 'synth', '--quiet', '--output', output, ...flags], {
-    cwd: projectRoot,
-    env: { ...process.env, CI: 'true' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return templateIn(output);
-}
+/** The cloud assemblies written, removed after the tests. */
+const synthesized: string[] = [];
 
 /**
- * bin/app.ts with context, as the CLI starts it (CDK_CONTEXT_JSON with cdk.json's context merged in), for what
- * the CLI would fetch from an AWS account: the VPC lookup's answer is given as cdk.context.json would hold it.
- * Run inside this worker, so aws-cdk-lib is loaded once for these sets.
+ * bin/app.ts run as the CLI runs it: a process of its own with CDK_CONTEXT_JSON (cdk.json's context merged in)
+ * and CDK_OUTDIR. What the CLI would fetch from an AWS account (the VPC lookup's answer) is given as
+ * cdk.context.json would hold it. A process of its own also keeps the long synchronous synth off this worker.
  */
-async function appSynth(context: Record<string, unknown>, env: Record<string, string>): Promise<Template> {
+async function appSynth(
+  context: Record<string, unknown>,
+  env: Record<string, string> = {},
+): Promise<Template> {
   const cdkJson = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')) as {
     context: Record<string, unknown>;
   };
-  const saved = { ...process.env };
-  Object.assign(process.env, env, { CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJson.context, ...context }) });
-  try {
-    vi.resetModules();
-    const { app } = await import('../../bin/app');
-    const assembly = app.synth();
-    synthesized.push(assembly.directory);
-    // Nothing left to look up: this is the synth a deploy would use.
-    expect(assembly.manifest.missing ?? []).toEqual([]);
-    return templateIn(assembly.directory);
-  } finally {
-    process.env = saved;
-  }
+  const output = mkdtempSync(join(tmpdir(), 'payments-synth-'));
+  synthesized.push(output);
+  await run('npx', ['tsx', 'bin/app.ts'], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      ...env,
+      CDK_OUTDIR: output,
+      CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJson.context, ...context }),
+    },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const manifest = JSON.parse(readFileSync(join(output, 'manifest.json'), 'utf8')) as { missing?: unknown[] };
+  // Nothing left to look up: this is the synth a deploy would use.
+  expect(manifest.missing ?? []).toEqual([]);
+  return templateIn(output);
 }
 
 function templateIn(output: string): Template {
@@ -110,22 +104,17 @@ const CONTEXT_SETS = {
 const templates = {} as Record<keyof typeof CONTEXT_SETS, Template>;
 
 beforeAll(async () => {
-  const [ingestOpen, inProcess] = await Promise.all([
-    // What a new user types to open the API (README, "Deploying to AWS").
-    cliSynth('ingest-open', CONTEXT_SETS.ingestOpen),
-    (async () => ({
-      serverless: await appSynth(CONTEXT_SETS.serverless, {}),
-      existing: await appSynth(
-        {
-          ...CONTEXT_SETS.existingVpc,
-          [`vpc-provider:account=${ACCOUNT}:filter.vpc-id=${VPC_ID}:region=${REGION}:returnAsymmetricSubnets=true`]:
-            existingVpc,
-        },
-        { CDK_DEFAULT_ACCOUNT: ACCOUNT, CDK_DEFAULT_REGION: REGION },
-      ),
-    }))(),
-  ]);
-  Object.assign(templates, { ingestOpen, serverless: inProcess.serverless, existingVpc: inProcess.existing });
+  // What a new user types to open the API (README, "Deploying to AWS").
+  templates.ingestOpen = await appSynth(CONTEXT_SETS.ingestOpen);
+  templates.serverless = await appSynth(CONTEXT_SETS.serverless);
+  templates.existingVpc = await appSynth(
+    {
+      ...CONTEXT_SETS.existingVpc,
+      [`vpc-provider:account=${ACCOUNT}:filter.vpc-id=${VPC_ID}:region=${REGION}:returnAsymmetricSubnets=true`]:
+        existingVpc,
+    },
+    { CDK_DEFAULT_ACCOUNT: ACCOUNT, CDK_DEFAULT_REGION: REGION },
+  );
 }, 600_000);
 
 afterAll(() => {
