@@ -18,6 +18,7 @@ import {
   type RunningBroker,
   startBroker,
 } from '../../local/broker';
+import { FAST_TEST_BROKER } from './kafka';
 
 export const TEST_CLUSTER_ARN = 'arn:aws:kafka:eu-west-1:111122223333:cluster/payments/0000-test-1';
 export const TEST_REGION = 'eu-west-1';
@@ -82,7 +83,16 @@ export async function startIamKafka(
       }
     };
   const logger: BrokerLogger = { info: record('info'), warn: record('warn'), error: record('error') };
-  const broker = await startBroker({ dataDir, tls: true, iam, logger, ...options.broker });
+  // Consumer groups form at once, as on every test broker (FAST_TEST_BROKER): with 3-second sessions MSK's
+  // initial rebalance delay would outlast the session of the consumer waiting in it.
+  const broker = await startBroker({
+    dataDir,
+    tls: true,
+    iam,
+    logger,
+    initialRebalanceDelayMs: FAST_TEST_BROKER.initialRebalanceDelayMs,
+    ...options.broker,
+  });
   const caFile = broker.tls?.caFile;
   if (!caFile) throw new Error('the broker has no CA file');
   const settings = readKafkaSettings({
