@@ -110,8 +110,9 @@ export async function transactWriteItems(store: DynaliteStore, request: Request)
         ? undefined
         : await runValidated(collector, OPERATION[action.kind], action.request);
     if (computed && !computed.ok) {
-      const message = computed.error.body?.message ?? computed.error.message;
-      reasons.push({ Code: 'ValidationError', Message: String(message) });
+      // Only what the stored item makes invalid cancels the transaction; anything else is the store failing.
+      if (!String(computed.error.body?.__type).endsWith('#ValidationException')) return toReply(computed);
+      reasons.push({ Code: 'ValidationError', Message: String(computed.error.body?.message) });
       continue;
     }
     reasons.push({ Code: 'None' });

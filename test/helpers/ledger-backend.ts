@@ -10,6 +10,7 @@ import { type LedgerStore, startForwardingLedgerStore, startLedgerStore } from '
 export function startLedgerBackend(): Promise<LedgerStore> {
   const endpoint = process.env.LEDGER_TEST_ENDPOINT;
   if (!endpoint) return startLedgerStore();
+  if (!URL.canParse(endpoint)) throw new Error(`LEDGER_TEST_ENDPOINT must be a URL, got "${endpoint}"`);
   return startForwardingLedgerStore(endpoint, {
     oneAtATime: process.env.LEDGER_TEST_ONE_AT_A_TIME === 'true',
   });
