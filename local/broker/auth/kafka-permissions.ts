@@ -257,62 +257,71 @@ export const metadataPermission: Permission<MetadataRequest, MetadataResponse> =
   };
 };
 
+interface CommittedTopic {
+  readonly name: string;
+  readonly partitions: readonly { readonly partitionIndex: number }[];
+}
+
 /**
  * Committing offsets is Kafka's READ on the group (AlterGroup) and on each topic (ReadData); inside a
  * transaction also WRITE on its transactional id (AlterTransactionalId). A refused transactional id or
  * group refuses every entry; otherwise each topic is answered on its own.
  */
-function offsetCommits<Request, Response, Topic extends { readonly name: string }, Answer>(
+function offsetCommits<
+  Request extends {
+    readonly groupId: string;
+    readonly transactionalId?: string;
+    readonly topics: readonly CommittedTopic[];
+  },
+  Answer,
+>(
   request: Request,
   access: Access,
-  commit: { readonly groupId: string; readonly transactionalId?: string; readonly topics: readonly Topic[] },
-  entries: Omit<Entries<Request, Response, Topic, Answer>, 'items' | 'allowed' | 'refuse'> & {
-    readonly refuse: (topic: Topic, errorCode: number) => Answer;
-  },
-): Admission<Request, Response> {
+  refuse: (topic: CommittedTopic, errorCode: number) => Answer,
+): Admission<Request, { readonly topics: readonly Answer[] }> {
   const transactionAllowed =
-    commit.transactionalId === undefined ||
-    access.may(KafkaAction.AlterTransactionalId, access.transactionalIdArn(commit.transactionalId));
+    request.transactionalId === undefined || mayTransact(access, request.transactionalId);
   const groupAllowed =
-    transactionAllowed && access.may(KafkaAction.AlterGroup, access.groupArn(commit.groupId));
+    transactionAllowed && access.may(KafkaAction.AlterGroup, access.groupArn(request.groupId));
   const errorCode = !transactionAllowed ? DENIED_TRANSACTION : groupAllowed ? DENIED_TOPIC : DENIED_GROUP;
   return perEntry(request, {
-    ...entries,
-    items: commit.topics,
+    items: request.topics,
     allowed: (topic) => groupAllowed && access.may(KafkaAction.ReadData, access.topicArn(topic.name)),
-    refuse: (topic) => entries.refuse(topic, errorCode),
+    refuse: (topic) => refuse(topic, errorCode),
+    narrow: (topics) => ({ ...request, topics }),
+    answer: (refused, response) => ({ topics: [...(response?.topics ?? []), ...refused] }),
   });
 }
+
+/** Each refused partition with the error code. */
+const refusedPartitions = (topic: CommittedTopic, errorCode: number) =>
+  topic.partitions.map(({ partitionIndex }) => ({ partitionIndex, errorCode }));
 
 export const offsetCommitPermission: Permission<OffsetCommitRequest, OffsetCommitResponse> = (
   request,
   access,
 ) =>
-  offsetCommits(request, access, request, {
-    refuse: (topic, errorCode) => ({
+  offsetCommits<OffsetCommitRequest, OffsetCommitResponse['topics'][number]>(
+    request,
+    access,
+    (topic, errorCode) => ({
       name: topic.name,
-      partitions: topic.partitions.map(({ partitionIndex }) => ({ partitionIndex, errorCode })),
+      partitions: refusedPartitions(topic, errorCode),
     }),
-    narrow: (topics) => ({ ...request, topics }),
-    answer: (refused, response?: OffsetCommitResponse): OffsetCommitResponse => ({
-      topics: [...(response?.topics ?? []), ...refused],
-    }),
-  });
+  );
 
 export const txnOffsetCommitPermission: Permission<TxnOffsetCommitRequest, TxnOffsetCommitResponse> = (
   request,
   access,
 ) =>
-  offsetCommits(request, access, request, {
-    refuse: (topic, errorCode) => ({
+  offsetCommits<TxnOffsetCommitRequest, TxnOffsetCommitResponse['topics'][number]>(
+    request,
+    access,
+    (topic, errorCode) => ({
       name: topic.name,
-      results: topic.partitions.map(({ partitionIndex }) => ({ partitionIndex, errorCode })),
+      results: refusedPartitions(topic, errorCode),
     }),
-    narrow: (topics) => ({ ...request, topics }),
-    answer: (refused, response?: TxnOffsetCommitResponse): TxnOffsetCommitResponse => ({
-      topics: [...(response?.topics ?? []), ...refused],
-    }),
-  });
+  );
 
 export const offsetFetchPermission: Permission<OffsetFetchRequest, OffsetFetchResponse> = (request, access) =>
   perEntry(request, {
@@ -412,23 +421,39 @@ export const listGroupsPermission: Permission<undefined, ListGroupsResponse> = (
   };
 };
 
+interface TopicRefusal {
+  readonly name: string;
+  readonly errorCode: number;
+  readonly errorMessage: string;
+}
+
+/** Topic administration (creating one, adding partitions): each topic named is checked on its own. */
+function perTopic<Request extends { readonly topics: readonly { readonly name: string }[] }, Response>(
+  action: KafkaActionName,
+  request: Request,
+  access: Access,
+  answer: (refused: TopicRefusal[], response?: Response) => Response,
+): Admission<Request, Response> {
+  return perEntry(request, {
+    items: request.topics,
+    allowed: (topic) => access.may(action, access.topicArn(topic.name)),
+    refuse: (topic) => ({
+      name: topic.name,
+      errorCode: DENIED_TOPIC,
+      errorMessage: notAllowed(action, access.topicArn(topic.name)),
+    }),
+    narrow: (topics) => ({ ...request, topics }),
+    answer,
+  });
+}
+
 export const createTopicsPermission: Permission<CreateTopicsRequest, CreateTopicsResponse> = (
   request,
   access,
 ) =>
-  perEntry(request, {
-    items: request.topics,
-    allowed: (topic) => access.may(KafkaAction.CreateTopic, access.topicArn(topic.name)),
-    refuse: (topic) => ({
-      name: topic.name,
-      errorCode: DENIED_TOPIC,
-      errorMessage: notAllowed(KafkaAction.CreateTopic, access.topicArn(topic.name)),
-    }),
-    narrow: (topics) => ({ ...request, topics }),
-    answer: (refused, response?: CreateTopicsResponse): CreateTopicsResponse => ({
-      topics: [...(response?.topics ?? []), ...refused],
-    }),
-  });
+  perTopic(KafkaAction.CreateTopic, request, access, (refused, response) => ({
+    topics: [...(response?.topics ?? []), ...refused],
+  }));
 
 export const deleteTopicsPermission: Permission<DeleteTopicsRequest, DeleteTopicsResponse> = (
   request,
@@ -462,19 +487,9 @@ export const createPartitionsPermission: Permission<CreatePartitionsRequest, Cre
   request,
   access,
 ) =>
-  perEntry(request, {
-    items: request.topics,
-    allowed: (topic) => access.may(KafkaAction.AlterTopic, access.topicArn(topic.name)),
-    refuse: (topic) => ({
-      name: topic.name,
-      errorCode: DENIED_TOPIC,
-      errorMessage: notAllowed(KafkaAction.AlterTopic, access.topicArn(topic.name)),
-    }),
-    narrow: (topics) => ({ ...request, topics }),
-    answer: (refused, response?: CreatePartitionsResponse): CreatePartitionsResponse => ({
-      results: [...(response?.results ?? []), ...refused],
-    }),
-  });
+  perTopic(KafkaAction.AlterTopic, request, access, (refused, response) => ({
+    results: [...(response?.results ?? []), ...refused],
+  }));
 
 interface ConfigResource {
   readonly resourceType: number;
