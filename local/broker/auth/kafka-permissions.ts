@@ -4,17 +4,28 @@
  * authorization policy actions and resources"): WRITE topic → WriteData, READ topic → ReadData, DESCRIBE
  * topic → DescribeTopic, CREATE / DELETE topic → CreateTopic / DeleteTopic, READ group → AlterGroup,
  * DESCRIBE group → DescribeGroup, IDEMPOTENT_WRITE cluster → WriteDataIdempotently, DESCRIBE cluster →
- * DescribeCluster, transactional ids → Describe/AlterTransactionalId. Which operation each API checks, and
+ * DescribeCluster, ALTER topic → AlterTopic, DESCRIBE_CONFIGS / ALTER_CONFIGS on a topic →
+ * Describe/AlterTopicDynamicConfiguration and on the cluster → Describe/AlterClusterDynamicConfiguration,
+ * DESCRIBE / WRITE transactional id → Describe/AlterTransactionalId. Which operation each API checks, and
  * the error it answers with, follow Apache Kafka's KafkaApis: a denied topic gets TOPIC_AUTHORIZATION_FAILED
  * (29) in its own entry, a denied group GROUP_AUTHORIZATION_FAILED (30), the cluster
- * CLUSTER_AUTHORIZATION_FAILED (31).
+ * CLUSTER_AUTHORIZATION_FAILED (31), a transactional id TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53).
  *
  * Each rule takes the decoded request and either answers it outright or hands the handler the part the
  * principal may touch, adding the refused entries to the handler's answer.
  */
+import type { AddOffsetsToTxnRequest, TransactionErrorResponse } from '../protocol/apis/add-offsets-to-txn';
+import type {
+  AddPartitionsToTxnRequest,
+  AddPartitionsToTxnResponse,
+} from '../protocol/apis/add-partitions-to-txn';
+import type { AlterConfigsRequest, AlterConfigsResponse } from '../protocol/apis/alter-configs';
+import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../protocol/apis/create-partitions';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../protocol/apis/create-topics';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../protocol/apis/delete-topics';
+import type { DescribeConfigsRequest, DescribeConfigsResponse } from '../protocol/apis/describe-configs';
 import type { DescribeGroupsRequest, DescribeGroupsResponse } from '../protocol/apis/describe-groups';
+import type { EndTxnRequest } from '../protocol/apis/end-txn';
 import type { FetchRequest, FetchResponse } from '../protocol/apis/fetch';
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../protocol/apis/find-coordinator';
 import type { HeartbeatRequest, HeartbeatResponse } from '../protocol/apis/heartbeat';
@@ -28,6 +39,7 @@ import type { OffsetCommitRequest, OffsetCommitResponse } from '../protocol/apis
 import type { OffsetFetchRequest, OffsetFetchResponse } from '../protocol/apis/offset-fetch';
 import type { ProduceRequest, ProduceResponse } from '../protocol/apis/produce';
 import type { SyncGroupRequest, SyncGroupResponse } from '../protocol/apis/sync-group';
+import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from '../protocol/apis/txn-offset-commit';
 import { ErrorCode } from '../protocol/error-codes';
 import {
   type BrokerContext,
@@ -44,6 +56,11 @@ export const KafkaAction = {
   CreateTopic: 'kafka-cluster:CreateTopic',
   DescribeTopic: 'kafka-cluster:DescribeTopic',
   DeleteTopic: 'kafka-cluster:DeleteTopic',
+  AlterTopic: 'kafka-cluster:AlterTopic',
+  DescribeTopicDynamicConfiguration: 'kafka-cluster:DescribeTopicDynamicConfiguration',
+  AlterTopicDynamicConfiguration: 'kafka-cluster:AlterTopicDynamicConfiguration',
+  DescribeClusterDynamicConfiguration: 'kafka-cluster:DescribeClusterDynamicConfiguration',
+  AlterClusterDynamicConfiguration: 'kafka-cluster:AlterClusterDynamicConfiguration',
   ReadData: 'kafka-cluster:ReadData',
   WriteData: 'kafka-cluster:WriteData',
   DescribeGroup: 'kafka-cluster:DescribeGroup',
@@ -76,7 +93,7 @@ export type Permission<Request, Response> = (
   access: Access,
 ) => Admission<Request, Response>;
 
-type Handle<Request, Response> = (
+export type Handle<Request, Response> = (
   request: Request,
   broker: BrokerContext,
   context: RequestContext,
@@ -136,12 +153,19 @@ function perEntry<Request, Response, Item, Answer>(
 
 const DENIED_TOPIC = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
 const DENIED_GROUP = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+const DENIED_CLUSTER = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+const DENIED_TRANSACTION = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+
+/** Every request inside a transaction is Kafka's WRITE on its transactional id: AlterTransactionalId. */
+const mayTransact = (access: Access, transactionalId: string) =>
+  access.may(KafkaAction.AlterTransactionalId, access.transactionalIdArn(transactionalId));
+
+/** The error message of a refused entry whose response has room for one. */
+const notAllowed = (action: KafkaActionName, resource: string) => `${action} is not allowed on ${resource}`;
 
 export const producePermission: Permission<ProduceRequest, ProduceResponse> = (request, access) => {
-  const transactionDenied =
-    request.transactionalId !== null &&
-    !access.may(KafkaAction.AlterTransactionalId, access.transactionalIdArn(request.transactionalId));
-  const errorCode = transactionDenied ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : DENIED_TOPIC;
+  const transactionDenied = request.transactionalId !== null && !mayTransact(access, request.transactionalId);
+  const errorCode = transactionDenied ? DENIED_TRANSACTION : DENIED_TOPIC;
   const admission = perEntry(request, {
     items: request.topics,
     allowed: (topic) => !transactionDenied && access.may(KafkaAction.WriteData, access.topicArn(topic.name)),
@@ -233,27 +257,71 @@ export const metadataPermission: Permission<MetadataRequest, MetadataResponse> =
   };
 };
 
-export const offsetCommitPermission: Permission<OffsetCommitRequest, OffsetCommitResponse> = (
-  request,
-  access,
-) => {
-  const groupAllowed = access.may(KafkaAction.AlterGroup, access.groupArn(request.groupId));
+interface CommittedTopic {
+  readonly name: string;
+  readonly partitions: readonly { readonly partitionIndex: number }[];
+}
+
+/**
+ * Committing offsets is Kafka's READ on the group (AlterGroup) and on each topic (ReadData); inside a
+ * transaction also WRITE on its transactional id (AlterTransactionalId). A refused transactional id or
+ * group refuses every entry; otherwise each topic is answered on its own.
+ */
+function offsetCommits<
+  Request extends {
+    readonly groupId: string;
+    readonly transactionalId?: string;
+    readonly topics: readonly CommittedTopic[];
+  },
+  Answer,
+>(
+  request: Request,
+  access: Access,
+  refuse: (topic: CommittedTopic, errorCode: number) => Answer,
+): Admission<Request, { readonly topics: readonly Answer[] }> {
+  const transactionAllowed =
+    request.transactionalId === undefined || mayTransact(access, request.transactionalId);
+  const groupAllowed =
+    transactionAllowed && access.may(KafkaAction.AlterGroup, access.groupArn(request.groupId));
+  const errorCode = !transactionAllowed ? DENIED_TRANSACTION : groupAllowed ? DENIED_TOPIC : DENIED_GROUP;
   return perEntry(request, {
     items: request.topics,
     allowed: (topic) => groupAllowed && access.may(KafkaAction.ReadData, access.topicArn(topic.name)),
-    refuse: (topic) => ({
-      name: topic.name,
-      partitions: topic.partitions.map((partition) => ({
-        partitionIndex: partition.partitionIndex,
-        errorCode: groupAllowed ? DENIED_TOPIC : DENIED_GROUP,
-      })),
-    }),
+    refuse: (topic) => refuse(topic, errorCode),
     narrow: (topics) => ({ ...request, topics }),
-    answer: (refused, response?: OffsetCommitResponse): OffsetCommitResponse => ({
-      topics: [...(response?.topics ?? []), ...refused],
-    }),
+    answer: (refused, response) => ({ topics: [...(response?.topics ?? []), ...refused] }),
   });
-};
+}
+
+/** Each refused partition with the error code. */
+const refusedPartitions = (topic: CommittedTopic, errorCode: number) =>
+  topic.partitions.map(({ partitionIndex }) => ({ partitionIndex, errorCode }));
+
+export const offsetCommitPermission: Permission<OffsetCommitRequest, OffsetCommitResponse> = (
+  request,
+  access,
+) =>
+  offsetCommits<OffsetCommitRequest, OffsetCommitResponse['topics'][number]>(
+    request,
+    access,
+    (topic, errorCode) => ({
+      name: topic.name,
+      partitions: refusedPartitions(topic, errorCode),
+    }),
+  );
+
+export const txnOffsetCommitPermission: Permission<TxnOffsetCommitRequest, TxnOffsetCommitResponse> = (
+  request,
+  access,
+) =>
+  offsetCommits<TxnOffsetCommitRequest, TxnOffsetCommitResponse['topics'][number]>(
+    request,
+    access,
+    (topic, errorCode) => ({
+      name: topic.name,
+      results: refusedPartitions(topic, errorCode),
+    }),
+  );
 
 export const offsetFetchPermission: Permission<OffsetFetchRequest, OffsetFetchResponse> = (request, access) =>
   perEntry(request, {
@@ -276,7 +344,7 @@ export const findCoordinatorPermission: Permission<FindCoordinatorRequest, FindC
     request.keyType === 1
       ? access.may(KafkaAction.DescribeTransactionalId, access.transactionalIdArn(key))
       : access.may(KafkaAction.DescribeGroup, access.groupArn(key));
-  const errorCode = request.keyType === 1 ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : DENIED_GROUP;
+  const errorCode = request.keyType === 1 ? DENIED_TRANSACTION : DENIED_GROUP;
   return perEntry(request, {
     items: request.keys,
     allowed,
@@ -353,23 +421,39 @@ export const listGroupsPermission: Permission<undefined, ListGroupsResponse> = (
   };
 };
 
+interface TopicRefusal {
+  readonly name: string;
+  readonly errorCode: number;
+  readonly errorMessage: string;
+}
+
+/** Topic administration (creating one, adding partitions): each topic named is checked on its own. */
+function perTopic<Request extends { readonly topics: readonly { readonly name: string }[] }, Response>(
+  action: KafkaActionName,
+  request: Request,
+  access: Access,
+  answer: (refused: TopicRefusal[], response?: Response) => Response,
+): Admission<Request, Response> {
+  return perEntry(request, {
+    items: request.topics,
+    allowed: (topic) => access.may(action, access.topicArn(topic.name)),
+    refuse: (topic) => ({
+      name: topic.name,
+      errorCode: DENIED_TOPIC,
+      errorMessage: notAllowed(action, access.topicArn(topic.name)),
+    }),
+    narrow: (topics) => ({ ...request, topics }),
+    answer,
+  });
+}
+
 export const createTopicsPermission: Permission<CreateTopicsRequest, CreateTopicsResponse> = (
   request,
   access,
 ) =>
-  perEntry(request, {
-    items: request.topics,
-    allowed: (topic) => access.may(KafkaAction.CreateTopic, access.topicArn(topic.name)),
-    refuse: (topic) => ({
-      name: topic.name,
-      errorCode: DENIED_TOPIC,
-      errorMessage: `${KafkaAction.CreateTopic} is not allowed on ${access.topicArn(topic.name)}`,
-    }),
-    narrow: (topics) => ({ ...request, topics }),
-    answer: (refused, response?: CreateTopicsResponse): CreateTopicsResponse => ({
-      topics: [...(response?.topics ?? []), ...refused],
-    }),
-  });
+  perTopic(KafkaAction.CreateTopic, request, access, (refused, response) => ({
+    topics: [...(response?.topics ?? []), ...refused],
+  }));
 
 export const deleteTopicsPermission: Permission<DeleteTopicsRequest, DeleteTopicsResponse> = (
   request,
@@ -393,11 +477,142 @@ export const initProducerIdPermission: Permission<InitProducerIdRequest, InitPro
   const allowed =
     request.transactionalId === null
       ? access.may(KafkaAction.WriteDataIdempotently, access.clusterArn)
-      : access.may(KafkaAction.AlterTransactionalId, access.transactionalIdArn(request.transactionalId));
+      : mayTransact(access, request.transactionalId);
   if (allowed) return { request };
-  const errorCode =
-    request.transactionalId === null
-      ? ErrorCode.CLUSTER_AUTHORIZATION_FAILED
-      : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+  const errorCode = request.transactionalId === null ? DENIED_CLUSTER : DENIED_TRANSACTION;
   return { answer: { errorCode, producerId: -1n, producerEpoch: -1 } };
 };
+
+export const createPartitionsPermission: Permission<CreatePartitionsRequest, CreatePartitionsResponse> = (
+  request,
+  access,
+) =>
+  perTopic(KafkaAction.AlterTopic, request, access, (refused, response) => ({
+    results: [...(response?.results ?? []), ...refused],
+  }));
+
+interface ConfigResource {
+  readonly resourceType: number;
+  readonly resourceName: string;
+}
+
+/** Kafka's config resource type of a topic; any other (a broker, its loggers) is the cluster's. */
+const TOPIC_CONFIGS = 2;
+
+/**
+ * Reading or changing configs is checked per resource: a topic's against the topic action on the topic,
+ * anything else against the cluster action on the cluster (Kafka checks brokers' configs on the cluster).
+ */
+function configResources<
+  Request extends { readonly resources: readonly Resource[] },
+  Response,
+  Resource extends ConfigResource,
+  Answer,
+>(
+  request: Request,
+  access: Access,
+  actions: { readonly topic: KafkaActionName; readonly cluster: KafkaActionName },
+  entries: Omit<Entries<Request, Response, Resource, Answer>, 'items' | 'allowed' | 'refuse' | 'narrow'> & {
+    readonly refuse: (refusal: ConfigResource & { errorCode: number; errorMessage: string }) => Answer;
+  },
+): Admission<Request, Response> {
+  const target = (resource: ConfigResource) =>
+    resource.resourceType === TOPIC_CONFIGS
+      ? { action: actions.topic, arn: access.topicArn(resource.resourceName), errorCode: DENIED_TOPIC }
+      : { action: actions.cluster, arn: access.clusterArn, errorCode: DENIED_CLUSTER };
+  return perEntry(request, {
+    ...entries,
+    items: request.resources,
+    allowed: (resource) => {
+      const { action, arn } = target(resource);
+      return access.may(action, arn);
+    },
+    refuse: ({ resourceType, resourceName }) => {
+      const { action, arn, errorCode } = target({ resourceType, resourceName });
+      return entries.refuse({ resourceType, resourceName, errorCode, errorMessage: notAllowed(action, arn) });
+    },
+    narrow: (resources) => ({ ...request, resources }),
+  });
+}
+
+export const describeConfigsPermission: Permission<DescribeConfigsRequest, DescribeConfigsResponse> = (
+  request,
+  access,
+) =>
+  configResources(
+    request,
+    access,
+    {
+      topic: KafkaAction.DescribeTopicDynamicConfiguration,
+      cluster: KafkaAction.DescribeClusterDynamicConfiguration,
+    },
+    {
+      refuse: (refusal) => ({ ...refusal, configs: [] }),
+      answer: (refused, response?: DescribeConfigsResponse): DescribeConfigsResponse => ({
+        results: [...(response?.results ?? []), ...refused],
+      }),
+    },
+  );
+
+/** AlterConfigs and IncrementalAlterConfigs alike. */
+export const alterConfigsPermission: Permission<AlterConfigsRequest, AlterConfigsResponse> = (
+  request,
+  access,
+) =>
+  configResources(
+    request,
+    access,
+    {
+      topic: KafkaAction.AlterTopicDynamicConfiguration,
+      cluster: KafkaAction.AlterClusterDynamicConfiguration,
+    },
+    {
+      refuse: (refusal) => refusal,
+      answer: (refused, response?: AlterConfigsResponse): AlterConfigsResponse => ({
+        responses: [...(response?.responses ?? []), ...refused],
+      }),
+    },
+  );
+
+/**
+ * AddPartitionsToTxn also needs WRITE (WriteData) on each topic. Kafka adds all partitions or none: when
+ * any topic is refused, the allowed ones are answered OPERATION_NOT_ATTEMPTED.
+ */
+export const addPartitionsToTxnPermission: Permission<
+  AddPartitionsToTxnRequest,
+  AddPartitionsToTxnResponse
+> = (request, access) => {
+  const answerAll = (errorCodeOf: (topic: string) => number) => ({
+    answer: {
+      results: request.topics.map((topic) => ({
+        name: topic.name,
+        results: topic.partitions.map((partitionIndex) => ({
+          partitionIndex,
+          errorCode: errorCodeOf(topic.name),
+        })),
+      })),
+    },
+  });
+  if (!mayTransact(access, request.transactionalId)) return answerAll(() => DENIED_TRANSACTION);
+  const topics = split(request.topics, (topic) =>
+    access.may(KafkaAction.WriteData, access.topicArn(topic.name)),
+  );
+  if (topics.denied.length === 0) return { request };
+  const denied = new Set(topics.denied.map((topic) => topic.name));
+  return answerAll((name) => (denied.has(name) ? DENIED_TOPIC : ErrorCode.OPERATION_NOT_ATTEMPTED));
+};
+
+/** AddOffsetsToTxn also needs READ on the group whose offsets the transaction will commit: AlterGroup. */
+export const addOffsetsToTxnPermission: Permission<AddOffsetsToTxnRequest, TransactionErrorResponse> = (
+  request,
+  access,
+) => {
+  if (!mayTransact(access, request.transactionalId)) return { answer: { errorCode: DENIED_TRANSACTION } };
+  if (!access.may(KafkaAction.AlterGroup, access.groupArn(request.groupId))) {
+    return { answer: { errorCode: DENIED_GROUP } };
+  }
+  return { request };
+};
+
+export const endTxnPermission: Permission<EndTxnRequest, TransactionErrorResponse> = (request, access) =>
+  mayTransact(access, request.transactionalId) ? { request } : { answer: { errorCode: DENIED_TRANSACTION } };

@@ -171,7 +171,8 @@ function bearerToken(authBytes: Buffer): string {
   return match[1] as string;
 }
 
-function accessFor(principal: Principal, iam: LocalIam, logger: BrokerLogger): Access {
+/** What the principal may do on this cluster; every refusal is logged with the action and the resource. */
+export function accessFor(principal: Principal, iam: LocalIam, logger: BrokerLogger): Access {
   return {
     principalArn: principal.arn,
     clusterArn: iam.cluster.arn,

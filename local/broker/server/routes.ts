@@ -1,11 +1,18 @@
 /** Which handler serves which API key. ApiVersions is answered here, including its version fallback. */
 import {
+  addOffsetsToTxnPermission,
+  addPartitionsToTxnPermission,
+  alterConfigsPermission,
+  createPartitionsPermission,
   createTopicsPermission,
   deleteTopicsPermission,
+  describeConfigsPermission,
   describeGroupsPermission,
+  endTxnPermission,
   fetchPermission,
   findCoordinatorPermission,
   guarded,
+  type Handle,
   heartbeatPermission,
   initProducerIdPermission,
   joinGroupPermission,
@@ -15,8 +22,10 @@ import {
   metadataPermission,
   offsetCommitPermission,
   offsetFetchPermission,
+  type Permission,
   producePermission,
   syncGroupPermission,
+  txnOffsetCommitPermission,
 } from '../auth/kafka-permissions';
 import { ApiKey, type ApiTable } from '../protocol/api-keys';
 import {
@@ -73,6 +82,7 @@ import {
 import { ErrorCode } from '../protocol/error-codes';
 import { type RequestHeader, startResponse } from '../protocol/header';
 import type { Reader } from '../protocol/reader';
+import type { Writer } from '../protocol/writer';
 import { CloseConnection, type RequestHandler, route } from './context';
 import { handleAlterConfigs, handleDescribeConfigs } from './handlers/configs';
 import { handleFetch } from './handlers/fetch';
@@ -102,131 +112,194 @@ import {
 
 const noBody = (_reader: Reader, _version: number): undefined => undefined;
 
+/**
+ * How a routed API is authorized on an IAM-authenticated connection: behind its permission rule, or, for
+ * the SASL exchange itself, before there is a principal to check. A route can only be made one of these
+ * two ways, so an API cannot be routed without saying which.
+ */
+export type Authorization = 'permission' | 'sasl-exchange';
+
+interface Route {
+  readonly handler: RequestHandler;
+  readonly authorization: Authorization;
+}
+
+function authorized<Request, Response>(
+  decode: (reader: Reader, version: number) => Request,
+  permission: Permission<Request, Response>,
+  handle: Handle<Request, Response>,
+  encode: (writer: Writer, version: number, response: Response) => void,
+): Route {
+  return { handler: route(decode, guarded(permission, handle), encode), authorization: 'permission' };
+}
+
+function saslExchange(handler: RequestHandler): Route {
+  return { handler, authorization: 'sasl-exchange' };
+}
+
 /** Each API's codec and handler; on an IAM-authenticated connection the handler sits behind its permission. */
-const handlers = new Map<number, RequestHandler>([
-  [
-    ApiKey.Produce,
-    route(decodeProduceRequest, guarded(producePermission, handleProduce), encodeProduceResponse),
-  ],
-  [ApiKey.Fetch, route(decodeFetchRequest, guarded(fetchPermission, handleFetch), encodeFetchResponse)],
+const routes = new Map<number, Route>([
+  [ApiKey.Produce, authorized(decodeProduceRequest, producePermission, handleProduce, encodeProduceResponse)],
+  [ApiKey.Fetch, authorized(decodeFetchRequest, fetchPermission, handleFetch, encodeFetchResponse)],
   [
     ApiKey.ListOffsets,
-    route(
-      decodeListOffsetsRequest,
-      guarded(listOffsetsPermission, handleListOffsets),
-      encodeListOffsetsResponse,
-    ),
+    authorized(decodeListOffsetsRequest, listOffsetsPermission, handleListOffsets, encodeListOffsetsResponse),
   ],
   [
     ApiKey.Metadata,
-    route(decodeMetadataRequest, guarded(metadataPermission, handleMetadata), encodeMetadataResponse),
+    authorized(decodeMetadataRequest, metadataPermission, handleMetadata, encodeMetadataResponse),
   ],
   [
     ApiKey.OffsetCommit,
-    route(
+    authorized(
       decodeOffsetCommitRequest,
-      guarded(offsetCommitPermission, handleOffsetCommit),
+      offsetCommitPermission,
+      handleOffsetCommit,
       encodeOffsetCommitResponse,
     ),
   ],
   [
     ApiKey.OffsetFetch,
-    route(
-      decodeOffsetFetchRequest,
-      guarded(offsetFetchPermission, handleOffsetFetch),
-      encodeOffsetFetchResponse,
-    ),
+    authorized(decodeOffsetFetchRequest, offsetFetchPermission, handleOffsetFetch, encodeOffsetFetchResponse),
   ],
   [
     ApiKey.FindCoordinator,
-    route(
+    authorized(
       decodeFindCoordinatorRequest,
-      guarded(findCoordinatorPermission, handleFindCoordinator),
+      findCoordinatorPermission,
+      handleFindCoordinator,
       encodeFindCoordinatorResponse,
     ),
   ],
   [
     ApiKey.JoinGroup,
-    route(decodeJoinGroupRequest, guarded(joinGroupPermission, handleJoinGroup), encodeJoinGroupResponse),
+    authorized(decodeJoinGroupRequest, joinGroupPermission, handleJoinGroup, encodeJoinGroupResponse),
   ],
   [
     ApiKey.Heartbeat,
-    route(decodeHeartbeatRequest, guarded(heartbeatPermission, handleHeartbeat), encodeHeartbeatResponse),
+    authorized(decodeHeartbeatRequest, heartbeatPermission, handleHeartbeat, encodeHeartbeatResponse),
   ],
   [
     ApiKey.LeaveGroup,
-    route(decodeLeaveGroupRequest, guarded(leaveGroupPermission, handleLeaveGroup), encodeLeaveGroupResponse),
+    authorized(decodeLeaveGroupRequest, leaveGroupPermission, handleLeaveGroup, encodeLeaveGroupResponse),
   ],
   [
     ApiKey.SyncGroup,
-    route(decodeSyncGroupRequest, guarded(syncGroupPermission, handleSyncGroup), encodeSyncGroupResponse),
+    authorized(decodeSyncGroupRequest, syncGroupPermission, handleSyncGroup, encodeSyncGroupResponse),
   ],
   [
     ApiKey.DescribeGroups,
-    route(
+    authorized(
       decodeDescribeGroupsRequest,
-      guarded(describeGroupsPermission, handleDescribeGroups),
+      describeGroupsPermission,
+      handleDescribeGroups,
       encodeDescribeGroupsResponse,
     ),
   ],
-  [
-    ApiKey.ListGroups,
-    route(noBody, guarded(listGroupsPermission, handleListGroups), encodeListGroupsResponse),
-  ],
+  [ApiKey.ListGroups, authorized(noBody, listGroupsPermission, handleListGroups, encodeListGroupsResponse)],
   [
     ApiKey.CreateTopics,
-    route(
+    authorized(
       decodeCreateTopicsRequest,
-      guarded(createTopicsPermission, handleCreateTopics),
+      createTopicsPermission,
+      handleCreateTopics,
       encodeCreateTopicsResponse,
     ),
   ],
   [
     ApiKey.DeleteTopics,
-    route(
+    authorized(
       decodeDeleteTopicsRequest,
-      guarded(deleteTopicsPermission, handleDeleteTopics),
+      deleteTopicsPermission,
+      handleDeleteTopics,
       encodeDeleteTopicsResponse,
     ),
   ],
   [
     ApiKey.InitProducerId,
-    route(
+    authorized(
       decodeInitProducerIdRequest,
-      guarded(initProducerIdPermission, handleInitProducerId),
+      initProducerIdPermission,
+      handleInitProducerId,
       encodeInitProducerIdResponse,
     ),
   ],
-  [ApiKey.SaslHandshake, route(decodeSaslHandshakeRequest, handleSaslHandshake, encodeSaslHandshakeResponse)],
+  [
+    ApiKey.SaslHandshake,
+    saslExchange(route(decodeSaslHandshakeRequest, handleSaslHandshake, encodeSaslHandshakeResponse)),
+  ],
   [
     ApiKey.SaslAuthenticate,
-    route(decodeSaslAuthenticateRequest, handleSaslAuthenticate, encodeSaslAuthenticateResponse),
+    saslExchange(
+      route(decodeSaslAuthenticateRequest, handleSaslAuthenticate, encodeSaslAuthenticateResponse),
+    ),
   ],
   [
     ApiKey.AddPartitionsToTxn,
-    route(decodeAddPartitionsToTxnRequest, handleAddPartitionsToTxn, encodeAddPartitionsToTxnResponse),
+    authorized(
+      decodeAddPartitionsToTxnRequest,
+      addPartitionsToTxnPermission,
+      handleAddPartitionsToTxn,
+      encodeAddPartitionsToTxnResponse,
+    ),
   ],
   [
     ApiKey.AddOffsetsToTxn,
-    route(decodeAddOffsetsToTxnRequest, handleAddOffsetsToTxn, encodeTransactionErrorResponse),
+    authorized(
+      decodeAddOffsetsToTxnRequest,
+      addOffsetsToTxnPermission,
+      handleAddOffsetsToTxn,
+      encodeTransactionErrorResponse,
+    ),
   ],
-  [ApiKey.EndTxn, route(decodeEndTxnRequest, handleEndTxn, encodeTransactionErrorResponse)],
+  [
+    ApiKey.EndTxn,
+    authorized(decodeEndTxnRequest, endTxnPermission, handleEndTxn, encodeTransactionErrorResponse),
+  ],
   [
     ApiKey.TxnOffsetCommit,
-    route(decodeTxnOffsetCommitRequest, handleTxnOffsetCommit, encodeTxnOffsetCommitResponse),
+    authorized(
+      decodeTxnOffsetCommitRequest,
+      txnOffsetCommitPermission,
+      handleTxnOffsetCommit,
+      encodeTxnOffsetCommitResponse,
+    ),
   ],
   [
     ApiKey.DescribeConfigs,
-    route(decodeDescribeConfigsRequest, handleDescribeConfigs, encodeDescribeConfigsResponse),
+    authorized(
+      decodeDescribeConfigsRequest,
+      describeConfigsPermission,
+      handleDescribeConfigs,
+      encodeDescribeConfigsResponse,
+    ),
   ],
-  [ApiKey.AlterConfigs, route(decodeAlterConfigsRequest, handleAlterConfigs, encodeAlterConfigsResponse)],
+  [
+    ApiKey.AlterConfigs,
+    authorized(
+      decodeAlterConfigsRequest,
+      alterConfigsPermission,
+      handleAlterConfigs,
+      encodeAlterConfigsResponse,
+    ),
+  ],
   [
     ApiKey.IncrementalAlterConfigs,
-    route(decodeIncrementalAlterConfigsRequest, handleAlterConfigs, encodeAlterConfigsResponse),
+    authorized(
+      decodeIncrementalAlterConfigsRequest,
+      alterConfigsPermission,
+      handleAlterConfigs,
+      encodeAlterConfigsResponse,
+    ),
   ],
   [
     ApiKey.CreatePartitions,
-    route(decodeCreatePartitionsRequest, handleCreatePartitions, encodeCreatePartitionsResponse),
+    authorized(
+      decodeCreatePartitionsRequest,
+      createPartitionsPermission,
+      handleCreatePartitions,
+      encodeCreatePartitionsResponse,
+    ),
   ],
 ]);
 
@@ -257,7 +330,7 @@ function answerApiVersions(header: RequestHeader, apis: ApiTable): readonly Buff
 export function handlerFor(header: RequestHeader, apis: ApiTable): RequestHandler | CloseConnection {
   if (header.apiKey === ApiKey.ApiVersions) return () => answerApiVersions(header, apis);
   const api = apis.get(header.apiKey);
-  const handler = handlers.get(header.apiKey);
+  const handler = routes.get(header.apiKey)?.handler;
   if (!api || !handler) return new CloseConnection(`unknown api key ${header.apiKey}`);
   if (header.apiVersion < api.minVersion || header.apiVersion > api.maxVersion) {
     return new CloseConnection(
@@ -265,4 +338,9 @@ export function handlerFor(header: RequestHeader, apis: ApiTable): RequestHandle
     );
   }
   return handler;
+}
+
+/** How each routed API (by key) is authorized on an IAM-authenticated connection. */
+export function routeAuthorizations(): ReadonlyMap<number, Authorization> {
+  return new Map([...routes].map(([apiKey, { authorization }]) => [apiKey, authorization]));
 }
