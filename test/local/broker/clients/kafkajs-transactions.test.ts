@@ -9,6 +9,7 @@ import {
   freshTopicName as freshName,
   startTestKafka,
   type TestKafka,
+  topicKnownEverywhere,
   waitUntil,
 } from '../../../helpers/kafka';
 
@@ -40,7 +41,9 @@ describe('kafkajs transactions against the broker', () => {
 
   async function freshTopic(partitions = 1): Promise<string> {
     const topic = freshName('txn');
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }] });
+    // Kafka spreads a new topic to its brokers asynchronously: wait until every one of them knows it.
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: false });
+    await topicKnownEverywhere(cluster.brokers, topic);
     return topic;
   }
 
@@ -125,7 +128,12 @@ describe('kafkajs transactions against the broker', () => {
 
     await transaction.commit();
     await plain.disconnect();
-    expect((await admin.fetchTopicOffsets(topic))[0]?.high).toBe('4');
+    // Kafka answers EndTxn once the commit is decided and writes the markers after it, so the last stable
+    // offset reaches the end (3 records + the marker) shortly after the commit returns.
+    await waitUntil(
+      'the last stable offset to pass the commit marker',
+      async () => (await admin.fetchTopicOffsets(topic))[0]?.high === '4',
+    );
     const committed = await readValues(topic, 'read_committed', (values) => values.includes('after'));
     expect(committed).toEqual(['before', 'in-transaction', 'after']);
   });
