@@ -1,9 +1,11 @@
 /**
  * The pipeline on 3 Apache Kafka brokers (MSK's settings: replication 3, min.insync.replicas 2) while brokers
- * fail: the leader of the busiest partition killed with -9 and restarted under a steady keyed stream.
- * The control run without idempotence is reported, not asserted.
+ * fail: the leader of the busiest partition killed with -9 and restarted under a steady keyed stream; one
+ * broker of three stopped, then two (below min.insync.replicas), then both started again. The control run
+ * without idempotence is reported, not asserted. Every test starts with all three nodes running, so each
+ * passes alone and in any order.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -84,6 +86,15 @@ function ingestWithoutIdempotence(topic: string) {
 interface Answer {
   readonly status: number;
   readonly retryAfter: string | null;
+  /** The body of an answer other than 201, for the failure message of a test that times out. */
+  readonly detail?: string;
+}
+
+/** Every answer a stream got, with when its request started. */
+interface Answered extends Answer {
+  readonly eventId: string;
+  readonly accountId: string;
+  readonly startedAt: number;
 }
 
 type Publish = (eventId: string, accountId: string) => Promise<Answer>;
@@ -102,9 +113,14 @@ const overHttp: Publish = async (eventId, accountId) => {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': eventId },
     body: JSON.stringify(paymentOf(accountId)),
+    signal: AbortSignal.timeout(60_000),
   });
-  await response.arrayBuffer();
-  return { status: response.status, retryAfter: response.headers.get('retry-after') };
+  const body = await response.text();
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    ...(response.status === 201 ? {} : { detail: body }),
+  };
 };
 
 /** The same request straight into an ingest function. */
@@ -116,9 +132,11 @@ function direct(handler: ReturnType<typeof createIngestHandler>): Publish {
     });
     const result = (await handler(event, lambdaContext('ingest'))) as APIGatewayProxyStructuredResultV2;
     const headers = (result.headers ?? {}) as Record<string, string>;
+    const status = result.statusCode ?? 0;
     return {
-      status: result.statusCode ?? 0,
+      status,
       retryAfter: headers['retry-after'] ?? headers['Retry-After'] ?? null,
+      ...(status === 201 ? {} : { detail: String(result.body) }),
     };
   };
 }
@@ -128,31 +146,67 @@ function direct(handler: ReturnType<typeof createIngestHandler>): Publish {
  * order is the order Kafka must keep). A 503 is not retried: that event is in doubt, and the next one follows.
  */
 function steadyStream(publish: Publish, label: string, accounts = 6) {
-  const acknowledged: { eventId: string; accountId: string }[] = [];
-  const inDoubt: string[] = [];
+  const answers: Answered[] = [];
   let running = true;
   const clients = Array.from({ length: accounts }, async (_, account) => {
     const accountId = `acct-${label}-${account}`;
     for (let sequence = 0; running; sequence++) {
       const eventId = `${accountId}-${sequence}`;
-      const answer = await publish(eventId, accountId).catch(() => ({ status: 0 }));
-      if (answer.status === 201) acknowledged.push({ eventId, accountId });
-      else inDoubt.push(eventId);
+      const startedAt = Date.now();
+      const answer = await publish(eventId, accountId).catch(
+        (error: unknown): Answer => ({ status: 0, retryAfter: null, detail: String(error) }),
+      );
+      answers.push({ ...answer, eventId, accountId, startedAt });
     }
   });
+  const acknowledged = () => answers.filter((answer) => answer.status === 201);
+  /** How the answers went so far, for a failure message: counts by status and the last refusal. */
+  const summary = () => {
+    const byStatus = new Map<number, number>();
+    for (const { status } of answers) byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+    const refused = answers.findLast((answer) => answer.status !== 201);
+    return `answers by status ${JSON.stringify(Object.fromEntries(byStatus))}; last refusal: ${refused ? `${refused.status} ${refused.detail}` : 'none'}`;
+  };
   return {
+    answers,
     acknowledged,
-    inDoubt,
-    /** Waits until `more` further events were acknowledged. */
-    grows: (more: number, what: string) => {
-      const target = acknowledged.length + more;
-      return waitUntil(what, () => acknowledged.length >= target, 120_000);
+    /** Waits until `more` further events were acknowledged; a timeout names what the stream saw and the logs. */
+    grows: async (more: number, what: string) => {
+      const target = acknowledged().length + more;
+      await waitUntil(what, () => acknowledged().length >= target, 120_000).catch(async (error: unknown) => {
+        throw new Error(`${String(error)}; ${summary()}\n${await nodeLogTails()}`);
+      });
+    },
+    /** Waits until `count` requests started at or after `since` were answered, and returns those answers. */
+    answeredSince: async (since: number, count: number, what: string) => {
+      const later = () => answers.filter((answer) => answer.startedAt >= since);
+      await waitUntil(what, () => later().length >= count, 120_000);
+      return later();
     },
     stop: async () => {
       running = false;
       await Promise.all(clients);
     },
   };
+}
+
+type Stream = ReturnType<typeof steadyStream>;
+
+/** The end of each node's log: what Kafka said when a wait on the cluster timed out. */
+async function nodeLogTails(): Promise<string> {
+  const tails = await Promise.all(
+    cluster.nodes.map(async (node) => {
+      const log = await readFile(node.logFile, 'utf8').catch(() => '');
+      return `--- node ${node.nodeId} (${node.pid() === undefined ? 'stopped' : 'running'}): ${log.slice(-3_000)}`;
+    }),
+  );
+  return tails.join('\n');
+}
+
+/** Starts every node a test left stopped and waits until Metadata lists all three. */
+async function allNodesRunning(): Promise<void> {
+  for (const node of cluster.nodes) if (node.pid() === undefined) node.start();
+  await cluster.waitForBrokers(3);
 }
 
 /** The node leading the partition that holds the most records. */
@@ -167,13 +221,12 @@ async function leaderOfBusiestPartition(topic: string): Promise<ReferenceNode> {
 }
 
 /** Kills the leader of the busiest partition with -9 mid-stream, waits for publishing to go on, restarts it. */
-async function killAndRestartLeader(topic: string, stream: ReturnType<typeof steadyStream>) {
+async function killAndRestartLeader(topic: string, stream: Stream) {
   await stream.grows(100, 'the stream to get going');
   const leader = await leaderOfBusiestPartition(topic);
   await leader.kill();
   await stream.grows(100, 'publishing to go on after the leader was killed');
-  leader.start();
-  await cluster.waitForBrokers(3);
+  await allNodesRunning();
   await stream.grows(100, 'publishing to go on after the old leader returned');
 }
 
@@ -195,65 +248,111 @@ function copiesById(records: readonly StoredRecord[]): Map<string, StoredRecord[
   return byId;
 }
 
+/**
+ * Each acknowledged event of the stream once in the topic, in send order per account, and applied once by the
+ * consumer: no copy reached the ledger, none was dead-lettered.
+ */
+async function expectEachAcknowledgedEventOnceInOrderAndApplied(stream: Stream) {
+  const acknowledged = stream.acknowledged();
+  const records = await readTopic(cluster.brokers, pipeline.paymentsTopic);
+  const byId = copiesById(records);
+  for (const { eventId } of acknowledged) {
+    const copies = (byId.get(eventId) ?? []).map(({ partition, offset, headers, producerId }) => ({
+      partition,
+      offset,
+      producerId,
+      ...headers,
+    }));
+    expect(copies, JSON.stringify(copies)).toHaveLength(1);
+  }
+  const accounts = new Set(acknowledged.map(({ accountId }) => accountId));
+  for (const accountId of accounts) {
+    const offsets = acknowledged
+      .filter((event) => event.accountId === accountId)
+      .map(({ eventId }) => BigInt(byId.get(eventId)?.[0]?.offset ?? -1));
+    expect(offsets, accountId).toEqual([...offsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+  // …and the consumer applied each exactly once: no copy reached the ledger, none was dead-lettered.
+  const ledger = createLedgerClient({ endpoint: pipeline.ledgerEndpoint, region: 'us-east-1' });
+  const tally = await tallyLedger(ledger, pipeline.ledgerTable).finally(() => ledger.destroy());
+  for (const { eventId } of acknowledged) expect(tally.appliedEventIds.has(eventId), eventId).toBe(true);
+  expect(tally.applied).toBe(byId.size);
+  expect(tally.deadLetteredCopies).toBe(0);
+  return { records, tally };
+}
+
 describe('the pipeline on 3 Apache Kafka brokers', () => {
   it('keeps every acknowledged event exactly once and in order per key when the busiest leader is killed', async () => {
     // Prepare
+    await allNodesRunning();
     const stream = steadyStream(overHttp, 'failover');
 
     // Act
-    await killAndRestartLeader(pipeline.paymentsTopic, stream);
-    await stream.stop();
+    await killAndRestartLeader(pipeline.paymentsTopic, stream).finally(stream.stop);
     await drained();
 
-    // Assess: each acknowledged event once in the topic, in send order per account.
-    const records = await readTopic(cluster.brokers, pipeline.paymentsTopic);
-    const byId = copiesById(records);
-    for (const { eventId } of stream.acknowledged) {
-      const copies = (byId.get(eventId) ?? []).map(({ partition, offset, headers, producerId }) => ({
-        partition,
-        offset,
-        producerId,
-        ...headers,
-      }));
-      expect(copies, JSON.stringify(copies)).toHaveLength(1);
-    }
-    const accounts = new Set(stream.acknowledged.map(({ accountId }) => accountId));
-    for (const accountId of accounts) {
-      const offsets = stream.acknowledged
-        .filter((event) => event.accountId === accountId)
-        .map(({ eventId }) => BigInt(byId.get(eventId)?.[0]?.offset ?? -1));
-      expect(offsets, accountId).toEqual([...offsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
-    }
-    // …and the consumer applied each exactly once: no copy reached the ledger, none was dead-lettered.
-    const ledger = createLedgerClient({ endpoint: pipeline.ledgerEndpoint, region: 'us-east-1' });
-    const tally = await tallyLedger(ledger, pipeline.ledgerTable).finally(() => ledger.destroy());
-    for (const { eventId } of stream.acknowledged)
-      expect(tally.appliedEventIds.has(eventId), eventId).toBe(true);
-    expect(tally.applied).toBe(byId.size);
-    expect(tally.deadLetteredCopies).toBe(0);
+    // Assess
+    const { records, tally } = await expectEachAcknowledgedEventOnceInOrderAndApplied(stream);
     console.log(
-      `failover (idempotence on): ${stream.acknowledged.length} acknowledged, ${stream.inDoubt.length} answered 503, ` +
+      `failover (idempotence on): ${stream.acknowledged().length} acknowledged, ${stream.answers.length - stream.acknowledged().length} not, ` +
         `${records.length} records in the topic, ${tally.applied} applied, ${tally.deadLettered} dead-lettered`,
     );
   });
 
   it('reports what the topic holds when the same failover hits a producer without idempotence (control)', async () => {
     // Prepare
+    await allNodesRunning();
     const topic = await createFreshTopic(cluster.brokers, { partitions: 3, prefix: 'control' });
     const stream = steadyStream(direct(ingestWithoutIdempotence(topic)), 'control');
 
     // Act
-    await killAndRestartLeader(topic, stream);
-    await stream.stop();
+    await killAndRestartLeader(topic, stream).finally(stream.stop);
 
     // Assess: reported, not asserted (duplicates depend on whether a retried batch had been written).
     const records = await readTopic(cluster.brokers, topic);
     const byId = copiesById(records);
     const copies = [...byId.values()].filter((stored) => stored.length > 1).length;
     console.log(
-      `failover (idempotence off, control): ${stream.acknowledged.length} acknowledged, ${stream.inDoubt.length} ` +
-        `answered 503, ${records.length} records in the topic for ${byId.size} events, ${copies} events stored more than once`,
+      `failover (idempotence off, control): ${stream.acknowledged().length} acknowledged, ` +
+        `${stream.answers.length - stream.acknowledged().length} not, ${records.length} records in the topic for ${byId.size} events, ${copies} events stored more than once`,
     );
-    for (const { eventId } of stream.acknowledged) expect(byId.has(eventId), eventId).toBe(true);
+    for (const { eventId } of stream.acknowledged()) expect(byId.has(eventId), eventId).toBe(true);
+  });
+
+  it('goes on with one broker of three stopped, answers 503 with Retry-After below min.insync.replicas, and recovers by itself', async () => {
+    // Prepare
+    await allNodesRunning();
+    const stream = steadyStream(overHttp, 'quorum');
+    const [first, second] = cluster.nodes;
+    if (!first || !second) throw new Error('the cluster has fewer than 2 nodes');
+    let belowMinInSync: Answered[] = [];
+
+    // Act: one broker stopped, then a second (one replica left of min.insync.replicas=2), then both back.
+    await (async () => {
+      await stream.grows(100, 'the stream to get going');
+      await first.stop();
+      await stream.grows(100, 'publishing to go on with one broker of three stopped');
+      await second.stop();
+      belowMinInSync = await stream.answeredSince(
+        Date.now(),
+        12,
+        'answers with two brokers of three stopped',
+      );
+      await allNodesRunning();
+      await stream.grows(100, 'publishing to recover once both brokers returned');
+    })().finally(stream.stop);
+    await drained();
+
+    // Assess: below min.insync.replicas nothing is acknowledged and every client is told to retry later…
+    expect(
+      belowMinInSync.map(({ status, retryAfter }) => ({ status, retryAfter: retryAfter !== null })),
+      JSON.stringify(belowMinInSync.map(({ status, detail }) => ({ status, detail }))),
+    ).toEqual(belowMinInSync.map(() => ({ status: 503, retryAfter: true })));
+    // …and every event acknowledged before, during and after is in the topic once, in order, applied once.
+    const { tally } = await expectEachAcknowledgedEventOnceInOrderAndApplied(stream);
+    console.log(
+      `two of three brokers stopped: ${stream.acknowledged().length} acknowledged, ${belowMinInSync.length} answers ` +
+        `below min.insync.replicas (all 503), ${tally.applied} applied, ${tally.deadLettered} dead-lettered`,
+    );
   });
 });
