@@ -136,7 +136,9 @@ export interface StoredRecord {
 
 /**
  * Reads everything a topic holds up to its current end offsets, in partition then offset order.
- * Uses a consumer in a fresh group reading from the beginning.
+ * Uses a consumer in a fresh group reading from the beginning. The group commits nothing, so a rebalance
+ * mid-read (its coordinator moving after a broker failure) starts a partition over: records are kept by
+ * partition and offset, so a record read twice is still one record, never a false duplicate.
  */
 export async function readTopic(
   brokers: readonly string[],
@@ -150,7 +152,7 @@ export async function readTopic(
   for (const [partition, high] of remaining) if (high === 0n) remaining.delete(partition);
   if (remaining.size === 0) return [];
 
-  const records: StoredRecord[] = [];
+  const records = new Map<string, StoredRecord>();
   const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, minBytes: 1, maxWaitTimeInMs: 100 });
   await consumer.connect();
   try {
@@ -169,7 +171,7 @@ export async function readTopic(
             }
             // kafkajs keeps the record batch's header on each message (not in its public type).
             const batchContext = (message as { batchContext?: { producerId?: string } }).batchContext;
-            records.push({
+            records.set(`${partition}@${message.offset}`, {
               partition,
               offset: message.offset,
               key: message.key?.toString() ?? null,
@@ -186,7 +188,9 @@ export async function readTopic(
   } finally {
     await consumer.disconnect();
   }
-  return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+  return [...records.values()].sort(
+    (a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
+  );
 }
 
 /** The end offset of every partition: how many records a topic holds (offsets start at 0 here). */
