@@ -6,7 +6,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { integerSetting, patternSetting } from './settings';
 
-export interface PaymentsObservabilityProps {
+export interface PipelineObservabilityProps {
   readonly httpApi: apigwv2.IHttpApi;
   readonly ingestFunction: lambda.IFunction;
   readonly consumeFunction: lambda.IFunction;
@@ -29,7 +29,7 @@ export interface PaymentsObservabilityProps {
   readonly ingestLatencyP99Millis?: number;
 
   /**
-   * Records the consumer group may lag behind the end of the payments topic before the lag alarm fires.
+   * Records the consumer group may lag behind the end of the events topic before the lag alarm fires.
    * @default 1000
    */
   readonly offsetLagThreshold?: number;
@@ -38,8 +38,8 @@ export interface PaymentsObservabilityProps {
   readonly alarmAction?: cloudwatch.IAlarmAction;
 }
 
-/** One dashboard and the alarms an operator of the payment pipeline acts on. */
-export class PaymentsObservability extends Construct {
+/** One dashboard and the alarms an operator of the pipeline acts on. */
+export class PipelineObservability extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: Record<
     | 'ingestErrors'
@@ -52,7 +52,7 @@ export class PaymentsObservability extends Construct {
     cloudwatch.Alarm
   >;
 
-  constructor(scope: Construct, id: string, props: PaymentsObservabilityProps) {
+  constructor(scope: Construct, id: string, props: PipelineObservabilityProps) {
     super(scope, id);
     const metricsNamespace = patternSetting(
       'metricsNamespace',
@@ -138,7 +138,7 @@ export class PaymentsObservability extends Construct {
         'OffsetLagAlarm',
         offsetLag,
         offsetLagThreshold,
-        `The consumer is ${offsetLagThreshold} or more records behind the payments topic for 5 minutes`,
+        `The consumer is ${offsetLagThreshold} or more records behind the events topic for 5 minutes`,
         5,
       ),
       deadLetters: alarm(

@@ -11,6 +11,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createIngestHandler } from '../../functions/ingest/ingest-handler';
 import { readIngestSettings } from '../../functions/ingest/settings';
 import { createLedgerClient } from '../../functions/ledger/client';
+import { appNames } from '../../functions/shared/app-names';
 import { createKafka } from '../../functions/shared/kafka-client';
 import { WarmProducer } from '../../functions/shared/producer-session';
 import { createMemoryStorage } from '../broker/storage';
@@ -18,7 +19,8 @@ import { type LocalPipeline, recordsInTopic, startLocalPipeline, tallyLedger } f
 import { demoPayments, type LoadResult, sendPayments } from './load';
 import { countingDuplicates, type DuplicateCount, withoutIdempotence } from './seams';
 
-const PAYMENTS_TOPIC = 'payments';
+/** The demo runs with the default names, as `npm start` does. */
+const EVENTS_TOPIC = appNames().topic;
 
 export interface ScenarioRequest {
   readonly idempotence: boolean;
@@ -72,8 +74,8 @@ async function measure(
   const ledger = createLedgerClient({ endpoint: pipeline.ledgerEndpoint, region: 'us-east-1' });
   try {
     const [recordsInTopicNow, tally] = await Promise.all([
-      recordsInTopic(admin, pipeline.paymentsTopic),
-      tallyLedger(ledger, pipeline.ledgerTable),
+      recordsInTopic(admin, pipeline.names.topic),
+      tallyLedger(ledger, pipeline.names.ledgerTable),
     ]);
     let lost = 0;
     for (const eventId of load.acknowledged) if (!tally.appliedEventIds.has(eventId)) lost++;
@@ -163,8 +165,7 @@ export async function runScenario(
     ledgerPort: 0,
     batchingWindowMs: 100,
     lostAcknowledgements: { dropShare: request.dropShare, seed: request.seed },
-    paymentsTopic: PAYMENTS_TOPIC,
-    brokerStorage: countingDuplicates(createMemoryStorage(), PAYMENTS_TOPIC, brokerDuplicates),
+    brokerStorage: countingDuplicates(createMemoryStorage(), EVENTS_TOPIC, brokerDuplicates),
     ingest: ingestHandler,
   });
   try {

@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { stackPropsFromContext } from '../../lib/context';
-import { synthPaymentsStack } from './stack-fixture';
+import { synthPipelineStack } from './stack-fixture';
 
 const fromContext = (context: Record<string, unknown>) => stackPropsFromContext(new App({ context }).node);
 
@@ -18,9 +18,9 @@ describe('stackPropsFromContext', () => {
   });
 
   it('reads numbers given on the command line as strings, and from cdk.json as numbers', () => {
-    // GIVEN `-c paymentsPartitions=12` (a string) and cdk.json numbers
+    // GIVEN `-c partitions=12` (a string) and cdk.json numbers
     const props = fromContext({
-      paymentsPartitions: '12',
+      partitions: '12',
       consumerBatchSize: 250,
       ingestReservedConcurrency: '40',
       brokerCount: 6,
@@ -28,7 +28,7 @@ describe('stackPropsFromContext', () => {
     });
     // THEN
     expect(props).toMatchObject({
-      paymentsPartitions: 12,
+      partitions: 12,
       consumerBatchSize: 250,
       ingestReservedConcurrency: 40,
       brokerCount: 6,
@@ -59,7 +59,7 @@ describe('stackPropsFromContext', () => {
   });
 
   it.each([
-    [{ paymentsPartitions: 'abc' }, /paymentsPartitions must be a number, got "abc"/],
+    [{ partitions: 'abc' }, /partitions must be a number, got "abc"/],
     [{ consumerBatchSize: true }, /consumerBatchSize must be a number, got true/],
     [{ clusterType: 'kraft' }, /clusterType must be one of provisioned \| serverless, got "kraft"/],
     [{ ingestAuthorization: 'IAM' }, /ingestAuthorization must be one of iam \| none, got "IAM"/],
@@ -73,10 +73,8 @@ describe('stackPropsFromContext', () => {
 
   it('hands range checks to the constructs, which name the same key', () => {
     // GIVEN a context value of the right type but out of range
-    const props = fromContext({ paymentsPartitions: '0' });
+    const props = fromContext({ partitions: '0' });
     // WHEN the stack is built, THEN
-    expect(() => synthPaymentsStack(props)).toThrow(
-      /paymentsPartitions must be an integer from 1 to 1000, got 0/,
-    );
+    expect(() => synthPipelineStack(props)).toThrow(/partitions must be an integer from 1 to 1000, got 0/);
   });
 });
