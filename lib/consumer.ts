@@ -6,11 +6,11 @@ import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IDependable } from 'constructs';
-import { appNames } from '../functions/shared/app-names';
+import { appNames, consumerGroupIdProblem } from '../functions/shared/app-names';
 import type { PipelineCluster } from './cluster';
 import type { PipelineLedger } from './ledger';
 import { functionEntry, PipelineFunction } from './pipeline-function';
-import { durationSetting, integerSetting, patternSetting } from './settings';
+import { durationSetting, integerSetting, nameSetting } from './settings';
 
 export interface PipelineConsumerProps {
   readonly cluster: PipelineCluster;
@@ -87,12 +87,10 @@ export class PipelineConsumer extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineConsumerProps) {
     super(scope, id);
-    // Lambda's consumer group id rule (CreateEventSourceMapping, AmazonManagedKafkaEventSourceConfig).
-    this.consumerGroupId = patternSetting(
+    this.consumerGroupId = nameSetting(
       'consumerGroupId',
       props.consumerGroupId ?? appNames().consumerGroupId,
-      /^[a-zA-Z0-9\-/*:_+=.@]{1,200}$/,
-      'a consumer group id of 1-200 of a-z A-Z 0-9 - / * : _ + = . @',
+      consumerGroupIdProblem,
     );
     const batchSize = integerSetting('consumerBatchSize', props.batchSize ?? 100, { min: 1, max: 10_000 });
     // MaximumRetryAttempts -1 to 10,000, -1 infinite (Lambda API reference, CreateEventSourceMapping).

@@ -25,7 +25,7 @@ export interface IngestApiProps {
 
   /**
    * Who may call `POST /payments`: SigV4-signed requests of IAM principals allowed `execute-api:Invoke`, or
-   * anyone. Every other route (the payment status) stays IAM-authorized whatever this says.
+   * anyone. Every other route (the event status) stays IAM-authorized whatever this says.
    * @default 'iam'
    */
   readonly authorization?: IngestAuthorization;
@@ -143,7 +143,7 @@ export class IngestApi extends Construct {
       Validations.of(ingestRoute).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
-          'Opened on purpose with -c ingestAuthorization=none (a demo account): anyone may POST payment events. ' +
+          'Opened on purpose with -c ingestAuthorization=none (a demo account): anyone may POST events. ' +
           'The status route keeps IAM authorization, and the stage throttle bounds the request rate.',
       });
     }

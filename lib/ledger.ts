@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ledgerTableProblem } from '../functions/shared/app-names';
-import { StackSettingError } from './settings';
+import { nameSetting } from './settings';
 
 export interface PipelineLedgerProps {
   /**
@@ -29,10 +29,8 @@ export class PipelineLedger extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineLedgerProps = {}) {
     super(scope, id);
-    const problem = props.tableName === undefined ? undefined : ledgerTableProblem(props.tableName);
-    if (problem !== undefined) throw new StackSettingError('ledgerTable', problem);
     this.table = new dynamodb.TableV2(this, 'Table', {
-      tableName: props.tableName,
+      tableName: props.tableName && nameSetting('ledgerTable', props.tableName, ledgerTableProblem),
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       billing: dynamodb.Billing.onDemand(),

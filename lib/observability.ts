@@ -4,7 +4,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { integerSetting, patternSetting } from './settings';
+import { metricsNamespaceProblem } from '../functions/shared/app-names';
+import { integerSetting, nameSetting } from './settings';
 
 export interface PipelineObservabilityProps {
   readonly httpApi: apigwv2.IHttpApi;
@@ -54,12 +55,7 @@ export class PipelineObservability extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineObservabilityProps) {
     super(scope, id);
-    const metricsNamespace = patternSetting(
-      'metricsNamespace',
-      props.metricsNamespace,
-      /^[A-Za-z0-9.\-_/#:]{1,255}$/,
-      'a CloudWatch namespace (1-255 of A-Z a-z 0-9 . - _ / # :)',
-    );
+    const metricsNamespace = nameSetting('metricsNamespace', props.metricsNamespace, metricsNamespaceProblem);
     const latencyMillis = integerSetting('ingestLatencyP99Millis', props.ingestLatencyP99Millis ?? 1000, {
       min: 1,
       max: 30_000,

@@ -59,6 +59,17 @@ export function topicNameSetting(setting: string, value: unknown): string {
   return value;
 }
 
+/** A name checked by one of the rules of functions/shared/app-names.ts. */
+export function nameSetting(
+  setting: string,
+  value: string,
+  problem: (value: string) => string | undefined,
+): string {
+  const found = problem(value);
+  if (found !== undefined) throw new StackSettingError(setting, found);
+  return value;
+}
+
 /** The application name the stack's other names derive from (see functions/shared/app-names.ts). */
 export function appNameSetting(value: unknown): string {
   const problem =

@@ -14,7 +14,12 @@
  *   --auth / LOCAL_KAFKA_AUTH (none | iam: TLS + MSK IAM with the stack's own function policies)
  */
 import { parseArgs } from 'node:util';
-import { appNameProblem, ledgerTableProblem } from '../functions/shared/app-names';
+import {
+  appNameProblem,
+  consumerGroupIdProblem,
+  ledgerTableProblem,
+  metricsNamespaceProblem,
+} from '../functions/shared/app-names';
 import { type Env, integerSetting, optionalSetting } from '../functions/shared/config';
 import { ConfigError } from '../functions/shared/errors';
 import { topicNameProblem } from '../functions/shared/topic-name';
@@ -105,8 +110,8 @@ function readSettings(argv: readonly string[], env: Env) {
     deadLetterTopic: checked('dead-letter-topic', topicProblem),
     // DynamoDB's table name rule (CreateTable, TableName).
     ledgerTable: checked('ledger-table', ledgerTableProblem),
-    consumerGroupId: optionalSetting(merged, name('consumer-group')),
-    metricsNamespace: optionalSetting(merged, name('metrics-namespace')),
+    consumerGroupId: checked('consumer-group', consumerGroupIdProblem),
+    metricsNamespace: checked('metrics-namespace', metricsNamespaceProblem),
     partitions: integerSetting(merged, name('partitions'), 3, { min: 1, max: 1000 }),
     batchSize: integerSetting(merged, name('batch-size'), 100, { min: 1, max: 10_000 }),
     batchingWindowMs: integerSetting(merged, name('batching-window-ms'), 500, { min: 0, max: 300_000 }),

@@ -42,11 +42,28 @@ export function appNameProblem(appName: string): string | undefined {
   return undefined;
 }
 
-/** Why `tableName` is not a DynamoDB table name (CreateTable API reference, TableName), or undefined. */
-export function ledgerTableProblem(tableName: string): string | undefined {
-  if (/^[a-zA-Z0-9_.-]{3,255}$/.test(tableName)) return undefined;
-  return `must be a DynamoDB table name of 3-255 of a-z A-Z 0-9 _ . -, got ${JSON.stringify(tableName)}`;
+/** A rule a name must follow: undefined when `value` follows it, else what is wrong, showing the value. */
+function nameRule(pattern: RegExp, expected: string): (value: string) => string | undefined {
+  return (value) => (pattern.test(value) ? undefined : `must be ${expected}, got ${JSON.stringify(value)}`);
 }
+
+/** DynamoDB's table name rule (CreateTable API reference, TableName). */
+export const ledgerTableProblem = nameRule(
+  /^[a-zA-Z0-9_.-]{3,255}$/,
+  'a DynamoDB table name of 3-255 of a-z A-Z 0-9 _ . -',
+);
+
+/** Lambda's consumer group id rule (CreateEventSourceMapping, AmazonManagedKafkaEventSourceConfig). */
+export const consumerGroupIdProblem = nameRule(
+  /^[a-zA-Z0-9\-/*:_+=.@]{1,200}$/,
+  'a consumer group id of 1-200 of a-z A-Z 0-9 - / * : _ + = . @',
+);
+
+/** CloudWatch's namespace rule (PutMetricData API reference, Namespace). */
+export const metricsNamespaceProblem = nameRule(
+  /^[A-Za-z0-9.\-_/#:]{1,255}$/,
+  'a CloudWatch namespace (1-255 of A-Z a-z 0-9 . - _ / # :)',
+);
 
 /** The names derived from `appName`, each replaced by the override given for it. */
 export function appNames(

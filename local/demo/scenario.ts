@@ -137,7 +137,7 @@ export async function runScenario(
   report: (message: ScenarioMessage) => void,
 ): Promise<ScenarioResult[]> {
   const label = request.idempotence ? 'idempotence on' : 'idempotence off';
-  const dataDir = await mkdtemp(join(tmpdir(), 'payments-demo-'));
+  const dataDir = await mkdtemp(join(tmpdir(), 'pipeline-demo-'));
   const brokerDuplicates: DuplicateCount = { records: 0, batches: 0 };
   // The same ingest function as handler.ts, with a producer the demo can replace (and, for the comparison,
   // run without idempotence). It is built on first use, once the pipeline has set the environment.
@@ -148,7 +148,7 @@ export async function runScenario(
       const settings = readIngestSettings(process.env);
       publisher = new WarmProducer(
         async () => {
-          const kafka = await createKafka(settings.kafka, 'payments-ingest');
+          const kafka = await createKafka(settings.kafka, 'demo-ingest');
           return request.idempotence ? kafka : withoutIdempotence(kafka);
         },
         { publishTimeoutMs: settings.publishTimeoutMs },

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { appNameProblem, appNames, ledgerTableProblem } from '../../../functions/shared/app-names';
+import {
+  appNameProblem,
+  appNames,
+  consumerGroupIdProblem,
+  ledgerTableProblem,
+  metricsNamespaceProblem,
+} from '../../../functions/shared/app-names';
 
 describe('appNames', () => {
   it('derives the shipped names from the default application name', () => {
@@ -43,6 +49,13 @@ describe('appNames', () => {
   it('accepts the longest and the shortest application names', () => {
     expect(appNameProblem('a'.repeat(40))).toBeUndefined();
     expect(appNameProblem('o')).toBeUndefined();
+  });
+
+  it('checks consumer group ids with Lambda rule and namespaces with CloudWatch rule', () => {
+    expect(consumerGroupIdProblem('orders-ledger/v2@eu')).toBeUndefined();
+    expect(consumerGroupIdProblem('orders ledger')).toMatch(/consumer group id .*got "orders ledger"/);
+    expect(metricsNamespaceProblem('Orders/Prod#1')).toBeUndefined();
+    expect(metricsNamespaceProblem('has spaces')).toMatch(/CloudWatch namespace .*got "has spaces"/);
   });
 
   it('checks ledger table names with DynamoDB rule', () => {

@@ -139,6 +139,10 @@ describe('npm start', () => {
   it.each([
     [['--app-name', 'Orders!'], /--app-name \/ APP_NAME: must be 1-40 of a-z 0-9 .*, got "Orders!"/],
     [['--topic', 'or/ders'], /--topic \/ EVENTS_TOPIC: "or\/ders" is not a valid Kafka topic name/],
+    [
+      ['--metrics-namespace', 'has spaces'],
+      /--metrics-namespace \/ POWERTOOLS_METRICS_NAMESPACE: must be a CloudWatch/,
+    ],
     [['--ledger-table', 'ab'], /--ledger-table \/ LEDGER_TABLE: must be a DynamoDB table name .*, got "ab"/],
   ])('refuses the bad name %j naming the flag, the variable and the value', async (args, message) => {
     const { output, exited } = await startCli(args);
