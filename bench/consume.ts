@@ -18,6 +18,7 @@ import { type ReadRecord, readRecord } from '../functions/consume/record-reading
 import { verifyPartition } from '../functions/consume/verification';
 import { createLedgerClient } from '../functions/ledger/client';
 import { DynamoDbLedger, type PartitionSnapshot } from '../functions/ledger/ledger';
+import { appNames } from '../functions/shared/app-names';
 import { RecordHeader } from '../functions/shared/record-headers';
 import { partitionKey, toSignedBytes } from '../local/event-source';
 import { ensureLedgerTable, startLedgerStore } from '../local/ledger-store';
@@ -27,7 +28,7 @@ import { median } from './support/stats';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 const RUNS = 5;
 const BATCH = 100;
-const ref = { topic: 'payments', partition: 0 };
+const ref = { topic: appNames().topic, partition: 0 };
 const session = randomUUID();
 
 function record(offset: number, sequence: number, prefix: string): MSKRecord {
@@ -141,7 +142,7 @@ async function handlerFigure(
         ledger: new DynamoDbLedger(client, tableName),
         deadLetters,
         logger: new Logger({ serviceName: 'consume', logLevel: 'SILENT' }),
-        metrics: new Metrics({ namespace: 'ExactlyOncePayments', serviceName: 'consume' }),
+        metrics: new Metrics({ namespace: appNames().metricsNamespace, serviceName: 'consume' }),
       });
       const events = Array.from({ length: batches }, (_, b) =>
         batchEvent(

@@ -118,8 +118,8 @@ async function measureRun(
     );
   }
   if (load.acknowledged.length === 0) throw new EndToEndRunError('no event was acknowledged');
-  await waitUntilApplied(ledger, pipeline.ledgerTable, load.acknowledged);
-  const applied = await appliedTimes(ledger, pipeline.ledgerTable, `${plan.eventIdPrefix}-`);
+  await waitUntilApplied(ledger, pipeline.names.ledgerTable, load.acknowledged);
+  const applied = await appliedTimes(ledger, pipeline.names.ledgerTable, `${plan.eventIdPrefix}-`);
 
   const latencies: number[] = [];
   const missing: string[] = [];

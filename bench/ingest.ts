@@ -144,7 +144,7 @@ async function compare(settings: IngestSettings, runs: number, sizes: RunSizes):
 
 async function topicSettings(brokers: readonly string[]): Promise<IngestSettings> {
   const topic = await createFreshTopic(brokers, { partitions: PARTITIONS, prefix: 'bench-ingest' });
-  return readIngestSettings({ KAFKA_BROKERS: brokers.join(','), KAFKA_AUTH: 'none', PAYMENTS_TOPIC: topic });
+  return readIngestSettings({ KAFKA_BROKERS: brokers.join(','), KAFKA_AUTH: 'none', EVENTS_TOPIC: topic });
 }
 
 /**
@@ -267,7 +267,7 @@ async function iamFigures(): Promise<Figure[]> {
         const caFile = tlsFilesIn(join(dataDir, 'tls')).caFile;
         const env = { KAFKA_BROKERS: relayed.brokers.join(','), KAFKA_AUTH: 'iam', AWS_REGION: TEST_REGION };
         const adminKafka = await connectWith(
-          readIngestSettings({ ...env, KAFKA_CA_FILE: caFile, PAYMENTS_TOPIC: 'unused' }).kafka,
+          readIngestSettings({ ...env, KAFKA_CA_FILE: caFile, EVENTS_TOPIC: 'unused' }).kafka,
           async () => iam.issueCredentials('admin'),
         )();
         const topic = `bench-ingest-${Date.now()}`;
@@ -279,7 +279,7 @@ async function iamFigures(): Promise<Figure[]> {
         const keys = iam.issueCredentials('ingest');
         process.env.AWS_ACCESS_KEY_ID = keys.accessKeyId;
         process.env.AWS_SECRET_ACCESS_KEY = keys.secretAccessKey;
-        const settings = readIngestSettings({ ...env, KAFKA_CA_FILE: caFile, PAYMENTS_TOPIC: topic });
+        const settings = readIngestSettings({ ...env, KAFKA_CA_FILE: caFile, EVENTS_TOPIC: topic });
         return await compare(settings, RUNS, { invocations: 500, warmUp: 20 });
       } finally {
         await relayed.close();
@@ -312,7 +312,7 @@ async function main(): Promise<void> {
     const environment = {
       KAFKA_BROKERS: kafka.brokers.join(','),
       KAFKA_AUTH: 'none',
-      PAYMENTS_TOPIC: settings.topic,
+      EVENTS_TOPIC: settings.topic,
     };
     const runs = await compare(settings, RUNS, { invocations: WARM_INVOCATIONS, warmUp: WARM_UP });
     const { deployed, sdkExternal, cold } = await withTempDir('bench-ingest', async (dir) => {

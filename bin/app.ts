@@ -1,12 +1,12 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { stackPropsFromContext } from '../lib/context';
-import { PaymentsStack } from '../lib/payments-stack';
+import { stackIdFromContext, stackPropsFromContext } from '../lib/context';
+import { PipelineStack } from '../lib/pipeline-stack';
 
 const app = new App();
-new PaymentsStack(app, 'ExactlyOncePayments', {
+new PipelineStack(app, stackIdFromContext(app.node), {
   ...stackPropsFromContext(app.node),
-  description: 'Exactly-once payment event ingestion on Amazon MSK and AWS Lambda',
+  description: 'Exactly-once event ingestion on Amazon MSK and AWS Lambda',
   // Environment-agnostic (synth needs no account or credentials) unless an existing VPC must be looked up.
   env: app.node.tryGetContext('vpcId')
     ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION }

@@ -27,13 +27,13 @@ export const KAFKA_VERSIONS = [
   '4.1.x.kraft',
 ] as const;
 /**
- * Payments need replication factor 3 with min.insync.replicas 2, so at least three brokers. MSK Serverless
+ * Durable events need replication factor 3 with min.insync.replicas 2, so at least three brokers. MSK Serverless
  * always replicates three ways, and the topic resource's CreateTopics (kafkajs, v0-v3) has no "broker default".
  */
 const REPLICATION_FACTOR = 3;
 const MIN_INSYNC_REPLICAS = 2;
 
-export interface PaymentsClusterProps {
+export interface PipelineClusterProps {
   readonly vpc: ec2.IVpc;
   /** One subnet per Availability Zone for the brokers (provisioned) or the cluster's endpoints (serverless). */
   readonly subnets: ec2.SubnetSelection;
@@ -87,7 +87,7 @@ export interface PaymentsClusterProps {
  * granting Kafka actions on it. Those ARNs are derived from the cluster ARN, so every grant names this one
  * cluster and never a wildcard over clusters.
  */
-export class PaymentsCluster extends Construct {
+export class PipelineCluster extends Construct {
   readonly clusterType: ClusterType;
   /** `arn:<partition>:kafka:<region>:<account>:cluster/<clusterName>/<clusterUuid>` */
   readonly clusterArn: string;
@@ -95,7 +95,7 @@ export class PaymentsCluster extends Construct {
   /** Replication factor topics are created with: 3, on provisioned clusters and on MSK Serverless alike. */
   readonly topicReplicationFactor = REPLICATION_FACTOR;
 
-  constructor(scope: Construct, id: string, props: PaymentsClusterProps) {
+  constructor(scope: Construct, id: string, props: PipelineClusterProps) {
     super(scope, id);
     this.clusterType = choiceSetting('clusterType', props.clusterType ?? 'provisioned', CLUSTER_TYPES);
     // MSK cluster names: 1-64 of letters, digits and hyphens.
@@ -148,7 +148,7 @@ export class PaymentsCluster extends Construct {
 
     const configuration = new msk.CfnConfiguration(this, 'Configuration', {
       name: `${Names.uniqueResourceName(this, { maxLength: 57, separator: '-' })}-config`,
-      description: 'Durable payments: no auto-created topics, three replicas, two in sync for acks=all',
+      description: 'Durable events: no auto-created topics, three replicas, two in sync for acks=all',
       kafkaVersionsList: [kafkaVersion],
       serverProperties: [
         // MSK clients must never create topics by accident (kafkajs allowAutoTopicCreation defaults to true).

@@ -6,16 +6,17 @@ import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IDependable } from 'constructs';
-import type { PaymentsCluster } from './cluster';
-import type { PaymentsLedger } from './ledger';
-import { functionEntry, PaymentsFunction } from './payments-function';
-import { durationSetting, integerSetting, patternSetting } from './settings';
+import { appNames, consumerGroupIdProblem } from '../functions/shared/app-names';
+import type { PipelineCluster } from './cluster';
+import type { PipelineLedger } from './ledger';
+import { functionEntry, PipelineFunction } from './pipeline-function';
+import { durationSetting, integerSetting, nameSetting } from './settings';
 
-export interface PaymentsConsumerProps {
-  readonly cluster: PaymentsCluster;
-  readonly paymentsTopicName: string;
+export interface PipelineConsumerProps {
+  readonly cluster: PipelineCluster;
+  readonly topicName: string;
   readonly deadLetterTopicName: string;
-  readonly ledger: PaymentsLedger;
+  readonly ledger: PipelineLedger;
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.SubnetSelection;
   readonly securityGroup: ec2.ISecurityGroup;
@@ -27,7 +28,7 @@ export interface PaymentsConsumerProps {
   /**
    * Kafka consumer group of the event source mapping. Fixed here (rather than Lambda's generated one) so IAM
    * can name the group; changing it replaces the mapping, which then starts from TRIM_HORIZON again.
-   * @default 'payments-ledger'
+   * @default 'payments-ledger' (see functions/shared/app-names.ts)
    */
   readonly consumerGroupId?: string;
 
@@ -72,26 +73,24 @@ export interface PaymentsConsumerProps {
 }
 
 /**
- * The consume function and the event source mapping that feeds it the payments topic, in provisioned poller
+ * The consume function and the event source mapping that feeds it the events topic, in provisioned poller
  * mode with partial batch responses, bisection and retries until the ledger and the dead-letter topic take the
  * records (poison records never fail a batch: they are dead-lettered). The on-failure queue only receives
  * batches when the retries are bounded by settings.
  */
-export class PaymentsConsumer extends Construct {
-  readonly consumeFunction: PaymentsFunction;
+export class PipelineConsumer extends Construct {
+  readonly consumeFunction: PipelineFunction;
   readonly eventSourceMapping: lambda.EventSourceMapping;
   /** Batches that exhausted their retries (the mapping's on-failure destination), kept 14 days. */
   readonly onFailureQueue: sqs.Queue;
   readonly consumerGroupId: string;
 
-  constructor(scope: Construct, id: string, props: PaymentsConsumerProps) {
+  constructor(scope: Construct, id: string, props: PipelineConsumerProps) {
     super(scope, id);
-    // Lambda's consumer group id rule (CreateEventSourceMapping, AmazonManagedKafkaEventSourceConfig).
-    this.consumerGroupId = patternSetting(
+    this.consumerGroupId = nameSetting(
       'consumerGroupId',
-      props.consumerGroupId ?? 'payments-ledger',
-      /^[a-zA-Z0-9\-/*:_+=.@]{1,200}$/,
-      'a consumer group id of 1-200 of a-z A-Z 0-9 - / * : _ + = . @',
+      props.consumerGroupId ?? appNames().consumerGroupId,
+      consumerGroupIdProblem,
     );
     const batchSize = integerSetting('consumerBatchSize', props.batchSize ?? 100, { min: 1, max: 10_000 });
     // MaximumRetryAttempts -1 to 10,000, -1 infinite (Lambda API reference, CreateEventSourceMapping).
@@ -130,16 +129,16 @@ export class PaymentsConsumer extends Construct {
         'exhausted their retries, and nothing consumes it automatically, so there is no failure to redrive.',
     });
 
-    this.consumeFunction = new PaymentsFunction(this, 'ConsumeFunction', {
+    this.consumeFunction = new PipelineFunction(this, 'ConsumeFunction', {
       entry: functionEntry('consume/handler.ts'),
-      description: 'Verifies per-partition exactly-once delivery and applies payments to the ledger',
+      description: 'Verifies per-partition exactly-once delivery and applies events to the ledger',
       vpc: props.vpc,
       subnets: props.subnets,
       securityGroup: props.securityGroup,
       environment: {
         ...props.environment,
         LEDGER_TABLE: props.ledger.table.tableName,
-        PAYMENTS_TOPIC: props.paymentsTopicName,
+        EVENTS_TOPIC: props.topicName,
         DEAD_LETTER_TOPIC: props.deadLetterTopicName,
         ...props.cluster.clientEnvironment,
       },
@@ -152,7 +151,7 @@ export class PaymentsConsumer extends Construct {
     props.ledger.grantLedgerWrites(fn);
     props.cluster.grantIdempotentWrite(fn, props.deadLetterTopicName);
     // The event source mapping runs with the function's role (Lambda developer guide, MSK permissions).
-    props.cluster.grantConsume(fn, props.paymentsTopicName, this.consumerGroupId);
+    props.cluster.grantConsume(fn, props.topicName, this.consumerGroupId);
     props.cluster.grantBootstrapLookup(fn, ['kafka:DescribeClusterV2']);
     const pollerNetwork = new iam.Policy(this, 'PollerNetworkPolicy', {
       roles: fn.role ? [fn.role] : [],
@@ -174,10 +173,10 @@ export class PaymentsConsumer extends Construct {
     // The mapping is declared directly rather than with ManagedKafkaEventSource, which would also attach the
     // AWSLambdaMSKExecutionRole managed policy (kafka:Describe* and GetBootstrapBrokers on every cluster) and
     // kafka:ListScramSecrets; the grants above name this cluster, topic and group only.
-    this.eventSourceMapping = new lambda.EventSourceMapping(this, 'PaymentsEventSource', {
+    this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSource', {
       target: fn,
       eventSourceArn: props.cluster.clusterArn,
-      kafkaTopic: props.paymentsTopicName,
+      kafkaTopic: props.topicName,
       kafkaConsumerGroupId: this.consumerGroupId,
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
       batchSize,

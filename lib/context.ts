@@ -1,20 +1,62 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { appNames } from '../functions/shared/app-names';
 import { CLUSTER_TYPES, type ClusterType } from './cluster';
 import { INGEST_AUTHORIZATION, type IngestAuthorization } from './ingest-api';
-import type { PaymentsStackProps } from './payments-stack';
-import { choiceSetting, patternSetting, StackSettingError } from './settings';
+import type { PipelineStackProps } from './pipeline-stack';
+import { appNameSetting, choiceSetting, patternSetting, StackSettingError } from './settings';
+
+type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+function readContext(node: Node, key: ContextKey): unknown {
+  return node.tryGetContext(key) ?? undefined;
+}
+
+function textContext(node: Node, key: ContextKey): string | undefined {
+  const value = readContext(node, key);
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new StackSettingError(key, `must be a non-empty string, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The id of the stack (also its CloudFormation stack name): `-c stackId`, else derived from `-c appName`,
+ * e.g. "ExactlyOncePayments".
+ */
+export function stackIdFromContext(node: Node): string {
+  const stackId = textContext(node, 'stackId');
+  if (stackId !== undefined) {
+    // CloudFormation's stack name rule (CreateStack API reference, StackName).
+    return patternSetting(
+      'stackId',
+      stackId,
+      /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
+      'a stack name of 1-128 of A-Z a-z 0-9 -, starting with a letter',
+    );
+  }
+  const appName = readContext(node, 'appName');
+  return appNames(appName === undefined ? undefined : appNameSetting(appName)).stackId;
+}
 
 /**
  * Stack settings a user can give without code: `cdk.json` "context" or `npx cdk deploy -c key=value`.
- * Each key is the name of the PaymentsStackProps field it sets, so a validation message names the key.
+ * Each key is the name of the PipelineStackProps field it sets (`stackId` sets the stack's id), so a validation
+ * message names the key. The names (stack id, topics, table, consumer group, namespace) default from `appName`.
  */
 export const CONTEXT_KEYS = [
+  'appName',
+  'stackId',
+  'topic',
+  'deadLetterTopic',
+  'ledgerTable',
+  'consumerGroupId',
   'clusterType',
   'kafkaVersion',
   'brokerInstanceType',
   'brokerCount',
-  'paymentsPartitions',
+  'partitions',
   'ingestAuthorization',
   'ingestReservedConcurrency',
   'consumerBatchSize',
@@ -31,17 +73,10 @@ const RETENTION_DAYS: readonly number[] = Object.values(logs.RetentionDays).filt
 );
 
 /** Reads the context keys that are set; ranges are checked by the constructs that use each value. */
-export function stackPropsFromContext(node: Node): PaymentsStackProps {
-  const read = (key: (typeof CONTEXT_KEYS)[number]): unknown => node.tryGetContext(key) ?? undefined;
-  const text = (key: (typeof CONTEXT_KEYS)[number]): string | undefined => {
-    const value = read(key);
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string' || value.trim() === '') {
-      throw new StackSettingError(key, `must be a non-empty string, got ${JSON.stringify(value)}`);
-    }
-    return value;
-  };
-  const number = (key: (typeof CONTEXT_KEYS)[number]): number | undefined => {
+export function stackPropsFromContext(node: Node): PipelineStackProps {
+  const read = (key: ContextKey): unknown => readContext(node, key);
+  const text = (key: ContextKey): string | undefined => textContext(node, key);
+  const number = (key: ContextKey): number | undefined => {
     const value = read(key);
     if (value === undefined) return undefined;
     // `-c key=6` arrives as the string "6"; cdk.json may hold the number 6.
@@ -52,7 +87,7 @@ export function stackPropsFromContext(node: Node): PaymentsStackProps {
     return parsed;
   };
 
-  const flag = (key: (typeof CONTEXT_KEYS)[number]): boolean | undefined => {
+  const flag = (key: ContextKey): boolean | undefined => {
     const value = read(key);
     // `-c key=false` arrives as the string "false"; cdk.json may hold the boolean.
     if (value === undefined || typeof value === 'boolean') return value;
@@ -74,7 +109,13 @@ export function stackPropsFromContext(node: Node): PaymentsStackProps {
     patternSetting('vpcId', vpcId, /^vpc-[0-9a-f]{8,17}$/, 'a VPC id such as "vpc-0abc1234"');
   }
 
+  const appName = read('appName');
   return {
+    appName: appName === undefined ? undefined : appNameSetting(appName),
+    topic: text('topic'),
+    deadLetterTopic: text('deadLetterTopic'),
+    ledgerTable: text('ledgerTable'),
+    consumerGroupId: text('consumerGroupId'),
     clusterType:
       clusterType === undefined
         ? undefined
@@ -82,7 +123,7 @@ export function stackPropsFromContext(node: Node): PaymentsStackProps {
     kafkaVersion: text('kafkaVersion'),
     brokerInstanceType: text('brokerInstanceType'),
     brokerCount: number('brokerCount'),
-    paymentsPartitions: number('paymentsPartitions'),
+    partitions: number('partitions'),
     ingestAuthorization:
       ingestAuthorization === undefined
         ? undefined

@@ -7,16 +7,16 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { PaymentsCluster } from './cluster';
-import { functionEntry, PaymentsFunction } from './payments-function';
+import type { PipelineCluster } from './cluster';
+import { functionEntry, PipelineFunction } from './pipeline-function';
 import { choiceSetting, integerSetting } from './settings';
 
 export const INGEST_AUTHORIZATION = ['iam', 'none'] as const;
 export type IngestAuthorization = (typeof INGEST_AUTHORIZATION)[number];
 
 export interface IngestApiProps {
-  readonly cluster: PaymentsCluster;
-  readonly paymentsTopicName: string;
+  readonly cluster: PipelineCluster;
+  readonly topicName: string;
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.SubnetSelection;
   readonly securityGroup: ec2.ISecurityGroup;
@@ -25,7 +25,7 @@ export interface IngestApiProps {
 
   /**
    * Who may call `POST /payments`: SigV4-signed requests of IAM principals allowed `execute-api:Invoke`, or
-   * anyone. Every other route (the payment status) stays IAM-authorized whatever this says.
+   * anyone. Every other route (the event status) stays IAM-authorized whatever this says.
    * @default 'iam'
    */
   readonly authorization?: IngestAuthorization;
@@ -54,12 +54,12 @@ export interface IngestApiProps {
 
 /**
  * `POST /payments` on an HTTP API (API Gateway v2), served by the ingest function, which publishes to the
- * payments topic with an idempotent producer. Further routes join the same API with `addRoute`.
+ * events topic with an idempotent producer. Further routes join the same API with `addRoute`.
  */
 export class IngestApi extends Construct {
   readonly httpApi: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
-  readonly ingestFunction: PaymentsFunction;
+  readonly ingestFunction: PipelineFunction;
   readonly authorization: IngestAuthorization;
   private readonly iamAuthorizer = new HttpIamAuthorizer();
 
@@ -83,27 +83,27 @@ export class IngestApi extends Construct {
       max: 5_000,
     });
 
-    this.ingestFunction = new PaymentsFunction(this, 'IngestFunction', {
+    this.ingestFunction = new PipelineFunction(this, 'IngestFunction', {
       entry: functionEntry('ingest/handler.ts'),
-      description: 'Validates payment events and publishes them with an idempotent Kafka producer',
+      description: 'Validates events and publishes them with an idempotent Kafka producer',
       vpc: props.vpc,
       subnets: props.subnets,
       securityGroup: props.securityGroup,
       environment: {
         ...props.environment,
         ...props.cluster.clientEnvironment,
-        PAYMENTS_TOPIC: props.paymentsTopicName,
+        EVENTS_TOPIC: props.topicName,
       },
       // API Gateway gives up on an integration after 30 s; answer before it does.
       timeout: Duration.seconds(25),
       reservedConcurrentExecutions: reservedConcurrency,
       logRetention: props.logRetention,
     });
-    props.cluster.grantIdempotentWrite(this.ingestFunction, props.paymentsTopicName);
+    props.cluster.grantIdempotentWrite(this.ingestFunction, props.topicName);
     props.cluster.grantBootstrapLookup(this.ingestFunction);
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
-      description: 'Payment event ingestion',
+      description: 'Event ingestion',
       createDefaultStage: false,
     });
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
@@ -131,7 +131,7 @@ export class IngestApi extends Construct {
     });
 
     const [ingestRoute] = this.addRoute(
-      'PostPayment',
+      'PostEvents',
       '/payments',
       apigwv2.HttpMethod.POST,
       this.ingestFunction,
@@ -143,7 +143,7 @@ export class IngestApi extends Construct {
       Validations.of(ingestRoute).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
-          'Opened on purpose with -c ingestAuthorization=none (a demo account): anyone may POST payment events. ' +
+          'Opened on purpose with -c ingestAuthorization=none (a demo account): anyone may POST events. ' +
           'The status route keeps IAM authorization, and the stage throttle bounds the request rate.',
       });
     }

@@ -3,7 +3,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, DependencyGroup } from 'constructs';
-import { executionRole } from './payments-function';
+import { appNames } from '../functions/shared/app-names';
+import { executionRole } from './pipeline-function';
 import { StackSettingError } from './settings';
 
 /**
@@ -12,7 +13,7 @@ import { StackSettingError } from './settings';
  */
 export const KAFKA_IAM_PORT = 9098;
 
-export interface PaymentsNetworkProps {
+export interface PipelineNetworkProps {
   /**
    * The VPC to run the cluster and the functions in. It needs private subnets in three Availability Zones.
    * @default - a new VPC with isolated private subnets in 3 Availability Zones, no NAT gateway, and REJECT
@@ -30,6 +31,9 @@ export interface PaymentsNetworkProps {
    */
   readonly createEndpoints?: boolean;
 
+  /** The application in words, at the start of the security groups' descriptions. @default 'Payments' */
+  readonly displayName?: string;
+
   /**
    * Retention of the VPC flow log (only for a VPC created here).
    * @default logs.RetentionDays.ONE_MONTH
@@ -41,7 +45,7 @@ export interface PaymentsNetworkProps {
  * The private network: subnets one per AZ, and three security groups wired so that Kafka is reachable
  * only from the functions (and from the event source mapping's pollers), never from an address range.
  */
-export class PaymentsNetwork extends Construct {
+export class PipelineNetwork extends Construct {
   readonly vpc: ec2.IVpc;
   /** One private subnet per Availability Zone: the cluster's broker subnets and the functions' subnets. */
   readonly subnets: ec2.SubnetSelection;
@@ -54,7 +58,7 @@ export class PaymentsNetwork extends Construct {
   /** The VPC endpoints; depend on it to call AWS APIs from the private subnets. */
   readonly endpointsReady = new DependencyGroup();
 
-  constructor(scope: Construct, id: string, props: PaymentsNetworkProps = {}) {
+  constructor(scope: Construct, id: string, props: PipelineNetworkProps = {}) {
     super(scope, id);
 
     this.vpc = props.vpc ?? this.createVpc(props.logRetention ?? logs.RetentionDays.ONE_MONTH);
@@ -76,14 +80,16 @@ export class PaymentsNetwork extends Construct {
       );
     }
 
+    // A security group's description cannot change without replacing it (and the cluster that uses it).
+    const displayName = props.displayName ?? appNames().displayName;
     this.functionSecurityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
       vpc: this.vpc,
-      description: 'Payments functions: Kafka clients and AWS API callers',
+      description: `${displayName} functions: Kafka clients and AWS API callers`,
       allowAllOutbound: false,
     });
     this.clusterSecurityGroup = new ec2.SecurityGroup(this, 'ClusterSecurityGroup', {
       vpc: this.vpc,
-      description: 'Payments MSK brokers and the event source mapping pollers',
+      description: `${displayName} MSK brokers and the event source mapping pollers`,
       allowAllOutbound: false,
     });
 
@@ -109,7 +115,7 @@ export class PaymentsNetwork extends Construct {
     if (createEndpoints) {
       const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
         vpc: this.vpc,
-        description: 'Payments VPC interface endpoints',
+        description: `${displayName} VPC interface endpoints`,
         allowAllOutbound: false,
       });
       endpointSecurityGroup.addIngressRule(this.functionSecurityGroup, https, 'HTTPS from the functions');
@@ -170,7 +176,7 @@ export class PaymentsNetwork extends Construct {
 
   private createVpc(logRetention: logs.RetentionDays): ec2.Vpc {
     const vpc = new ec2.Vpc(this, 'Vpc', {
-      // The stack lists three zones itself (PaymentsStack.availabilityZones) so that an environment-agnostic
+      // The stack lists three zones itself (PipelineStack.availabilityZones) so that an environment-agnostic
       // synth still spreads the three brokers over three zones.
       maxAzs: 3,
       natGateways: 0,
@@ -188,7 +194,7 @@ export class PaymentsNetwork extends Construct {
   private addEndpoints(): void {
     // No STS or Lambda endpoint: the functions sign with their role's credentials and never call STS, and the
     // mapping runs in provisioned mode, whose pollers need no endpoint to reach Lambda or STS (Lambda developer
-    // guide, "Configuring your Amazon MSK cluster and Amazon VPC network for Lambda"). PaymentsConsumer keeps the
+    // guide, "Configuring your Amazon MSK cluster and Amazon VPC network for Lambda"). PipelineConsumer keeps the
     // mapping in provisioned mode.
     const interfaceEndpoints = {
       // The MSK control-plane API answers GetBootstrapBrokers for the functions.

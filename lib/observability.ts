@@ -4,9 +4,10 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { integerSetting, patternSetting } from './settings';
+import { metricsNamespaceProblem } from '../functions/shared/app-names';
+import { integerSetting, nameSetting } from './settings';
 
-export interface PaymentsObservabilityProps {
+export interface PipelineObservabilityProps {
   readonly httpApi: apigwv2.IHttpApi;
   readonly ingestFunction: lambda.IFunction;
   readonly consumeFunction: lambda.IFunction;
@@ -29,7 +30,7 @@ export interface PaymentsObservabilityProps {
   readonly ingestLatencyP99Millis?: number;
 
   /**
-   * Records the consumer group may lag behind the end of the payments topic before the lag alarm fires.
+   * Records the consumer group may lag behind the end of the events topic before the lag alarm fires.
    * @default 1000
    */
   readonly offsetLagThreshold?: number;
@@ -38,8 +39,8 @@ export interface PaymentsObservabilityProps {
   readonly alarmAction?: cloudwatch.IAlarmAction;
 }
 
-/** One dashboard and the alarms an operator of the payment pipeline acts on. */
-export class PaymentsObservability extends Construct {
+/** One dashboard and the alarms an operator of the pipeline acts on. */
+export class PipelineObservability extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: Record<
     | 'ingestErrors'
@@ -52,14 +53,9 @@ export class PaymentsObservability extends Construct {
     cloudwatch.Alarm
   >;
 
-  constructor(scope: Construct, id: string, props: PaymentsObservabilityProps) {
+  constructor(scope: Construct, id: string, props: PipelineObservabilityProps) {
     super(scope, id);
-    const metricsNamespace = patternSetting(
-      'metricsNamespace',
-      props.metricsNamespace,
-      /^[A-Za-z0-9.\-_/#:]{1,255}$/,
-      'a CloudWatch namespace (1-255 of A-Z a-z 0-9 . - _ / # :)',
-    );
+    const metricsNamespace = nameSetting('metricsNamespace', props.metricsNamespace, metricsNamespaceProblem);
     const latencyMillis = integerSetting('ingestLatencyP99Millis', props.ingestLatencyP99Millis ?? 1000, {
       min: 1,
       max: 30_000,
@@ -138,7 +134,7 @@ export class PaymentsObservability extends Construct {
         'OffsetLagAlarm',
         offsetLag,
         offsetLagThreshold,
-        `The consumer is ${offsetLagThreshold} or more records behind the payments topic for 5 minutes`,
+        `The consumer is ${offsetLagThreshold} or more records behind the events topic for 5 minutes`,
         5,
       ),
       deadLetters: alarm(

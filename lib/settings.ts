@@ -1,4 +1,5 @@
 import type { Duration } from 'aws-cdk-lib';
+import { APP_NAME_RULE, appNameProblem } from '../functions/shared/app-names';
 import { isKafkaTopicName } from '../functions/shared/topic-name';
 
 /** A stack setting (construct prop or `-c` context value) is invalid: synth stops naming the setting. */
@@ -56,6 +57,27 @@ export function topicNameSetting(setting: string, value: unknown): string {
     );
   }
   return value;
+}
+
+/** A name checked by one of the rules of functions/shared/app-names.ts. */
+export function nameSetting(
+  setting: string,
+  value: string,
+  problem: (value: string) => string | undefined,
+): string {
+  const found = problem(value);
+  if (found !== undefined) throw new StackSettingError(setting, found);
+  return value;
+}
+
+/** The application name the stack's other names derive from (see functions/shared/app-names.ts). */
+export function appNameSetting(value: unknown): string {
+  const problem =
+    typeof value === 'string'
+      ? appNameProblem(value)
+      : `must be ${APP_NAME_RULE}, got ${JSON.stringify(value)}`;
+  if (problem !== undefined) throw new StackSettingError('appName', problem);
+  return value as string;
 }
 
 /** Durations bounded in whole seconds, shown back in seconds when out of range. */

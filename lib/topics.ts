@@ -5,16 +5,17 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as msk from 'aws-cdk-lib/aws-msk';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, DependencyGroup, type IDependable } from 'constructs';
+import { appNames } from '../functions/shared/app-names';
 import { MAX_TOPIC_PARTITIONS } from '../functions/topics/topic-lifecycle';
-import type { PaymentsCluster } from './cluster';
-import { functionEntry, PaymentsFunction } from './payments-function';
+import type { PipelineCluster } from './cluster';
+import { functionEntry, PipelineFunction } from './pipeline-function';
 import { choiceSetting, integerSetting, StackSettingError, topicNameSetting } from './settings';
 
 export const TOPIC_PROVISIONING = ['cfn-topic', 'admin-client'] as const;
 export type TopicProvisioning = (typeof TOPIC_PROVISIONING)[number];
 
-export interface PaymentsTopicsProps {
-  readonly cluster: PaymentsCluster;
+export interface PipelineTopicsProps {
+  readonly cluster: PipelineCluster;
   /** Where the topic custom-resource function runs (it must reach the brokers). */
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.SubnetSelection;
@@ -22,15 +23,15 @@ export interface PaymentsTopicsProps {
   /** What the custom-resource function needs before it can reach Kafka (VPC endpoints). */
   readonly networkReady?: IDependable;
 
-  /** @default 'payments' */
-  readonly paymentsTopicName?: string;
+  /** Name of the topic events are published to. @default 'payments' */
+  readonly topic?: string;
   /**
-   * Partitions of the payments topic: the upper bound of consumer parallelism. It can grow later, never shrink.
+   * Partitions of the events topic: the upper bound of consumer parallelism. It can grow later, never shrink.
    * @default 6
    */
-  readonly paymentsPartitions?: number;
-  /** @default 'payments-dead-letter' */
-  readonly deadLetterTopicName?: string;
+  readonly partitions?: number;
+  /** Name of the dead-letter topic. @default 'payments-dead-letter' */
+  readonly deadLetterTopic?: string;
   /** @default 3 */
   readonly deadLetterPartitions?: number;
 
@@ -45,35 +46,33 @@ export interface PaymentsTopicsProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-/** The payments topic and its dead-letter topic, created before anything produces to or reads from them. */
-export class PaymentsTopics extends Construct {
-  readonly paymentsTopicName: string;
+/** The events topic and its dead-letter topic, created before anything produces to or reads from them. */
+export class PipelineTopics extends Construct {
+  readonly topicName: string;
   readonly deadLetterTopicName: string;
   readonly provisioning: TopicProvisioning;
   /** Depend on this to start only once both topics exist. */
   readonly ready: DependencyGroup = new DependencyGroup();
   /** The custom-resource function, when topics are created by the admin client. */
-  readonly topicFunction?: PaymentsFunction;
+  readonly topicFunction?: PipelineFunction;
 
-  constructor(scope: Construct, id: string, props: PaymentsTopicsProps) {
+  constructor(scope: Construct, id: string, props: PipelineTopicsProps) {
     super(scope, id);
-    this.paymentsTopicName = topicNameSetting('paymentsTopicName', props.paymentsTopicName ?? 'payments');
+    const defaults = appNames();
+    this.topicName = topicNameSetting('topic', props.topic ?? defaults.topic);
     this.deadLetterTopicName = topicNameSetting(
-      'deadLetterTopicName',
-      props.deadLetterTopicName ?? 'payments-dead-letter',
+      'deadLetterTopic',
+      props.deadLetterTopic ?? defaults.deadLetterTopic,
     );
-    if (this.paymentsTopicName === this.deadLetterTopicName) {
-      throw new StackSettingError(
-        'deadLetterTopicName',
-        `must differ from paymentsTopicName, both are "${this.paymentsTopicName}"`,
-      );
+    if (this.topicName === this.deadLetterTopicName) {
+      throw new StackSettingError('deadLetterTopic', `must differ from topic, both are "${this.topicName}"`);
     }
     const partitionRange = { min: 1, max: MAX_TOPIC_PARTITIONS };
     const topics = [
       {
-        id: 'PaymentsTopic',
-        name: this.paymentsTopicName,
-        partitions: integerSetting('paymentsPartitions', props.paymentsPartitions ?? 6, partitionRange),
+        id: 'EventsTopic',
+        name: this.topicName,
+        partitions: integerSetting('partitions', props.partitions ?? 6, partitionRange),
       },
       {
         id: 'DeadLetterTopic',
@@ -108,9 +107,9 @@ export class PaymentsTopics extends Construct {
       return;
     }
 
-    const topicFunction = new PaymentsFunction(this, 'TopicFunction', {
+    const topicFunction = new PipelineFunction(this, 'TopicFunction', {
       entry: functionEntry('topics/handler.ts'),
-      description: 'Creates, grows and deletes the payments Kafka topics (custom resource)',
+      description: 'Creates, grows and deletes the Kafka topics (custom resource)',
       vpc: props.vpc,
       subnets: props.subnets,
       securityGroup: props.securityGroup,

@@ -4,14 +4,25 @@
  *
  *   --http-port / HTTP_PORT (3000)      --broker-port / BROKER_PORT (9092)   --ledger-port / LEDGER_PORT (8000)
  *   --data-dir / LOCAL_DATA_DIR (.local)   --brokers / LOCAL_KAFKA_BROKERS (use this Kafka, no local broker)
- *   --partitions / PAYMENTS_PARTITIONS (3)   --batch-size / BATCH_SIZE (100)
+ *   --partitions / EVENTS_PARTITIONS (3)   --batch-size / BATCH_SIZE (100)
+ *   --app-name / APP_NAME (payments): the default of the names below, as the stack's `-c appName`
+ *   --topic / EVENTS_TOPIC (<app-name>)   --dead-letter-topic / DEAD_LETTER_TOPIC (<app-name>-dead-letter)
+ *   --ledger-table / LEDGER_TABLE (<app-name>-ledger)   --consumer-group / CONSUMER_GROUP_ID (<app-name>-ledger)
+ *   --metrics-namespace / POWERTOOLS_METRICS_NAMESPACE (ExactlyOnce<AppName>)
  *   --batching-window-ms / BATCHING_WINDOW_MS (500)   --max-retries / MAX_RETRIES (3)
  *   --on-failure / ON_FAILURE (file | topic)   --verbose (log every consume invocation)
  *   --auth / LOCAL_KAFKA_AUTH (none | iam: TLS + MSK IAM with the stack's own function policies)
  */
 import { parseArgs } from 'node:util';
+import {
+  appNameProblem,
+  consumerGroupIdProblem,
+  ledgerTableProblem,
+  metricsNamespaceProblem,
+} from '../functions/shared/app-names';
 import { type Env, integerSetting, optionalSetting } from '../functions/shared/config';
 import { ConfigError } from '../functions/shared/errors';
+import { topicNameProblem } from '../functions/shared/topic-name';
 import { PortInUseError } from './http-gateway';
 import {
   DataFolderInUseError,
@@ -27,7 +38,13 @@ const FLAGS = {
   'ledger-port': 'LEDGER_PORT',
   'data-dir': 'LOCAL_DATA_DIR',
   brokers: 'LOCAL_KAFKA_BROKERS',
-  partitions: 'PAYMENTS_PARTITIONS',
+  partitions: 'EVENTS_PARTITIONS',
+  'app-name': 'APP_NAME',
+  topic: 'EVENTS_TOPIC',
+  'dead-letter-topic': 'DEAD_LETTER_TOPIC',
+  'ledger-table': 'LEDGER_TABLE',
+  'consumer-group': 'CONSUMER_GROUP_ID',
+  'metrics-namespace': 'POWERTOOLS_METRICS_NAMESPACE',
   'batch-size': 'BATCH_SIZE',
   'batching-window-ms': 'BATCHING_WINDOW_MS',
   'max-retries': 'MAX_RETRIES',
@@ -69,6 +86,16 @@ function readSettings(argv: readonly string[], env: Env) {
   if (auth !== 'none' && auth !== 'iam') {
     throw new ConfigError(name('auth'), `must be "none" or "iam", got "${auth}"`);
   }
+  const checked = (flag: Flag, problem: (value: string) => string | undefined) => {
+    const value = optionalSetting(merged, name(flag));
+    const found = value === undefined ? undefined : problem(value);
+    if (found !== undefined) throw new ConfigError(name(flag), found);
+    return value;
+  };
+  const topicProblem = (value: string) => {
+    const problem = topicNameProblem(value);
+    return problem && `"${value}" is not a valid Kafka topic name: ${problem}`;
+  };
   const brokers = optionalSetting(merged, name('brokers'))
     ?.split(',')
     .map((broker) => broker.trim());
@@ -78,6 +105,13 @@ function readSettings(argv: readonly string[], env: Env) {
     ledgerPort: port('ledger-port', 8000),
     dataDir: optionalSetting(merged, name('data-dir')) ?? '.local',
     ...(brokers ? { kafkaBrokers: brokers } : {}),
+    appName: checked('app-name', appNameProblem),
+    topic: checked('topic', topicProblem),
+    deadLetterTopic: checked('dead-letter-topic', topicProblem),
+    // DynamoDB's table name rule (CreateTable, TableName).
+    ledgerTable: checked('ledger-table', ledgerTableProblem),
+    consumerGroupId: checked('consumer-group', consumerGroupIdProblem),
+    metricsNamespace: checked('metrics-namespace', metricsNamespaceProblem),
     partitions: integerSetting(merged, name('partitions'), 3, { min: 1, max: 1000 }),
     batchSize: integerSetting(merged, name('batch-size'), 100, { min: 1, max: 10_000 }),
     batchingWindowMs: integerSetting(merged, name('batching-window-ms'), 500, { min: 0, max: 300_000 }),
@@ -101,6 +135,8 @@ async function main(): Promise<number> {
     console.log(
       'Usage: npm start -- [--http-port N] [--broker-port N] [--ledger-port N] [--data-dir DIR] [--brokers host:port,…]\n' +
         '                    [--partitions N] [--batch-size N] [--batching-window-ms N] [--max-retries N]\n' +
+        '                    [--app-name NAME] [--topic T] [--dead-letter-topic T] [--ledger-table T]\n' +
+        '                    [--consumer-group G] [--metrics-namespace NS]\n' +
         '                    [--on-failure file|topic] [--auth none|iam] [--verbose]\n' +
         'Each flag can also be set with the environment variable named in local/start.ts.',
     );

@@ -1,12 +1,12 @@
 /**
  * Builds a function bundle with the stack's own bundling options (FUNCTION_BUNDLING in
- * lib/payments-function.ts), so that its size and cold start are the deployed ones.
+ * lib/pipeline-function.ts), so that its size and cold start are the deployed ones.
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { FUNCTION_BUNDLING } from '../../lib/payments-function';
+import { FUNCTION_BUNDLING } from '../../lib/pipeline-function';
 
 export interface FunctionBundle {
   /** The bundled code file (index.mjs, as NodejsFunction names ESM output). */

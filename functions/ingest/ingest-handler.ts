@@ -74,7 +74,7 @@ export function createIngestHandler(dependencies: IngestDependencies) {
     const request = parseIngestRequest(event, settings.limits);
     const events = request.form === 'single' ? [request.event] : request.events;
     const stored = await publishPayments(publisher, settings.topic, events);
-    metrics.addMetric('PaymentEventsStored', MetricUnit.Count, stored.length);
+    metrics.addMetric('EventsStored', MetricUnit.Count, stored.length);
     const [first] = stored;
     return request.form === 'single' && first ? storedSingle(first) : storedBatch(stored);
   };

@@ -47,7 +47,7 @@ export function readIngestSettings(env: Env): IngestSettings {
   };
   return {
     kafka: readKafkaSettings(env),
-    topic: topicSetting(env, 'PAYMENTS_TOPIC'),
+    topic: topicSetting(env, 'EVENTS_TOPIC'),
     limits,
     publishTimeoutMs: integerSetting(env, 'PUBLISH_TIMEOUT_MS', 10_000, { min: 100, max: 25_000 }),
     retryAfterSeconds: integerSetting(env, 'RETRY_AFTER_SECONDS', 1, { min: 1, max: 300 }),

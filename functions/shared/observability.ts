@@ -1,8 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { appNames } from './app-names';
 
 /** Default namespace of the custom metrics; the stack passes its own as POWERTOOLS_METRICS_NAMESPACE. */
-export const METRICS_NAMESPACE = 'ExactlyOncePayments';
+export const METRICS_NAMESPACE = appNames().metricsNamespace;
 
 /**
  * Structured JSON logs and CloudWatch embedded-format metrics for one function. Level and sampling come from

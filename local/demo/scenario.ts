@@ -11,6 +11,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createIngestHandler } from '../../functions/ingest/ingest-handler';
 import { readIngestSettings } from '../../functions/ingest/settings';
 import { createLedgerClient } from '../../functions/ledger/client';
+import { appNames } from '../../functions/shared/app-names';
 import { createKafka } from '../../functions/shared/kafka-client';
 import { WarmProducer } from '../../functions/shared/producer-session';
 import { createMemoryStorage } from '../broker/storage';
@@ -18,7 +19,8 @@ import { type LocalPipeline, recordsInTopic, startLocalPipeline, tallyLedger } f
 import { demoPayments, type LoadResult, sendPayments } from './load';
 import { countingDuplicates, type DuplicateCount, withoutIdempotence } from './seams';
 
-const PAYMENTS_TOPIC = 'payments';
+/** The demo runs with the default names, as `npm start` does. */
+const EVENTS_TOPIC = appNames().topic;
 
 export interface ScenarioRequest {
   readonly idempotence: boolean;
@@ -72,8 +74,8 @@ async function measure(
   const ledger = createLedgerClient({ endpoint: pipeline.ledgerEndpoint, region: 'us-east-1' });
   try {
     const [recordsInTopicNow, tally] = await Promise.all([
-      recordsInTopic(admin, pipeline.paymentsTopic),
-      tallyLedger(ledger, pipeline.ledgerTable),
+      recordsInTopic(admin, pipeline.names.topic),
+      tallyLedger(ledger, pipeline.names.ledgerTable),
     ]);
     let lost = 0;
     for (const eventId of load.acknowledged) if (!tally.appliedEventIds.has(eventId)) lost++;
@@ -135,7 +137,7 @@ export async function runScenario(
   report: (message: ScenarioMessage) => void,
 ): Promise<ScenarioResult[]> {
   const label = request.idempotence ? 'idempotence on' : 'idempotence off';
-  const dataDir = await mkdtemp(join(tmpdir(), 'payments-demo-'));
+  const dataDir = await mkdtemp(join(tmpdir(), 'pipeline-demo-'));
   const brokerDuplicates: DuplicateCount = { records: 0, batches: 0 };
   // The same ingest function as handler.ts, with a producer the demo can replace (and, for the comparison,
   // run without idempotence). It is built on first use, once the pipeline has set the environment.
@@ -146,7 +148,7 @@ export async function runScenario(
       const settings = readIngestSettings(process.env);
       publisher = new WarmProducer(
         async () => {
-          const kafka = await createKafka(settings.kafka, 'payments-ingest');
+          const kafka = await createKafka(settings.kafka, 'demo-ingest');
           return request.idempotence ? kafka : withoutIdempotence(kafka);
         },
         { publishTimeoutMs: settings.publishTimeoutMs },
@@ -163,8 +165,7 @@ export async function runScenario(
     ledgerPort: 0,
     batchingWindowMs: 100,
     lostAcknowledgements: { dropShare: request.dropShare, seed: request.seed },
-    paymentsTopic: PAYMENTS_TOPIC,
-    brokerStorage: countingDuplicates(createMemoryStorage(), PAYMENTS_TOPIC, brokerDuplicates),
+    brokerStorage: countingDuplicates(createMemoryStorage(), EVENTS_TOPIC, brokerDuplicates),
     ingest: ingestHandler,
   });
   try {

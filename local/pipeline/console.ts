@@ -72,14 +72,14 @@ export function welcome(pipeline: LocalPipeline, partitions: number): string {
     occurredAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
   });
   return [
-    `Local payments pipeline is running (data in ${pipeline.dataDir})`,
+    `Local ${pipeline.names.appName} pipeline is running (data in ${pipeline.dataDir})`,
     '',
     `  HTTP API    ${url}    POST /payments · GET /payments/{eventId}`,
-    `  Kafka       ${pipeline.kafkaBrokers.join(',')}    topics ${pipeline.paymentsTopic} (${partitions} partitions), ${pipeline.deadLetterTopic}`,
+    `  Kafka       ${pipeline.kafkaBrokers.join(',')}    topics ${pipeline.names.topic} (${partitions} partitions), ${pipeline.names.deadLetterTopic}`,
     ...(pipeline.kafkaSecurity
       ? [`              ${pipeline.kafkaSecurity}; ingest and consume hold their roles' policies from lib/`]
       : []),
-    `  Ledger      ${pipeline.ledgerEndpoint}    DynamoDB API, table ${pipeline.ledgerTable}`,
+    `  Ledger      ${pipeline.ledgerEndpoint}    DynamoDB API, table ${pipeline.names.ledgerTable}`,
     `  On failure  ${pipeline.onFailure}`,
     '',
     'Send a payment (the Idempotency-Key makes retries safe), then ask where it is:',

@@ -9,9 +9,10 @@ export interface HandlerEnvironment {
   readonly KAFKA_CA_FILE?: string;
   readonly AWS_REGION?: string;
   readonly AWS_SHARED_CREDENTIALS_FILE?: string;
-  readonly PAYMENTS_TOPIC: string;
+  readonly EVENTS_TOPIC: string;
   readonly DEAD_LETTER_TOPIC: string;
   readonly LEDGER_TABLE: string;
+  readonly POWERTOOLS_METRICS_NAMESPACE: string;
   readonly DYNAMODB_ENDPOINT: string;
 }
 

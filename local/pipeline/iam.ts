@@ -37,7 +37,7 @@ export interface LocalIamSetup {
 /** Reads the stack's function policies and sets up the principals and their credentials in `directory`. */
 export async function setUpLocalIam(
   directory: string,
-  names: { paymentsTopic: string; deadLetterTopic: string; consumerGroupId: string },
+  names: { topic: string; deadLetterTopic: string; consumerGroupId: string },
 ): Promise<LocalIamSetup> {
   const policies = await synthesizeFunctionPolicies({ clusterArn: LOCAL_CLUSTER_ARN, ...names });
   const iam = new LocalIam(LOCAL_CLUSTER_ARN);

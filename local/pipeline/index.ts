@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Kafka, logLevel } from 'kafkajs';
 import { createLedgerClient } from '../../functions/ledger/client';
+import { type AppNames, appNames } from '../../functions/shared/app-names';
 import { kafkaTopicAdmin } from '../../functions/topics/kafka-topic-admin';
 import { type RunningBroker, startBroker } from '../broker';
 import type { BrokerStorage } from '../broker/storage';
@@ -47,14 +48,23 @@ export interface LocalPipelineOptions {
   readonly ledgerPort?: number;
   /** Use this Kafka (host:port list) instead of starting the local broker. @default - */
   readonly kafkaBrokers?: readonly string[];
-  /** @default 'payments' */
-  readonly paymentsTopic?: string;
-  /** @default 'payments-dead-letter' */
+  /**
+   * The application name the names below default from, as in the stack (functions/shared/app-names.ts).
+   * @default 'payments'
+   */
+  readonly appName?: string;
+  /** Topic events are published to and consumed from. @default - the appName */
+  readonly topic?: string;
+  /** @default - '<appName>-dead-letter' */
   readonly deadLetterTopic?: string;
-  /** Partitions of the payments topic when it is created. @default 3 */
+  /** Partitions of the events topic when it is created. @default 3 */
   readonly partitions?: number;
-  /** @default 'payments-ledger' */
+  /** @default - '<appName>-ledger' */
   readonly ledgerTable?: string;
+  /** Consumer group of the local event source mapping; a restart resumes where it stopped. @default - '<appName>-ledger' */
+  readonly consumerGroupId?: string;
+  /** Namespace of the functions' metrics (POWERTOOLS_METRICS_NAMESPACE). @default - 'ExactlyOnce<AppName>' */
+  readonly metricsNamespace?: string;
   /** Event source mapping settings; defaults as AWS's (100 records, 0.5 s window). */
   readonly batchSize?: number;
   readonly batchingWindowMs?: number;
@@ -89,9 +99,8 @@ export interface LocalPipeline {
   readonly kafkaSecurity: string | undefined;
   readonly ledgerEndpoint: string;
   readonly dataDir: string;
-  readonly paymentsTopic: string;
-  readonly deadLetterTopic: string;
-  readonly ledgerTable: string;
+  /** The names the pipeline runs with (topics, ledger table, consumer group, metrics namespace). */
+  readonly names: AppNames;
   /** Where failed batches go, e.g. "file .local/on-failure.jsonl". */
   readonly onFailure: string;
   /** The lost-acknowledgement proxy, when there is one: what it did, and its drop share from now on. */
@@ -103,8 +112,6 @@ export interface LocalPipeline {
   close(): Promise<void>;
 }
 
-/** The consumer group of the local event source mapping; stable so that a restart resumes where it stopped. */
-const CONSUMER_GROUP = 'payments-consume-local';
 const CONSUME_TIMEOUT_MS = 60_000;
 const INGEST_TIMEOUT_MS = 25_000;
 const STATUS_TIMEOUT_MS = 10_000;
@@ -134,9 +141,14 @@ async function listening<T>(
 export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
   const dataDir = resolve(options.dataDir ?? '.local');
   const host = options.host ?? '127.0.0.1';
-  const paymentsTopic = options.paymentsTopic ?? 'payments';
-  const deadLetterTopic = options.deadLetterTopic ?? 'payments-dead-letter';
-  const ledgerTable = options.ledgerTable ?? 'payments-ledger';
+  const names = appNames(options.appName, {
+    topic: options.topic,
+    deadLetterTopic: options.deadLetterTopic,
+    ledgerTable: options.ledgerTable,
+    consumerGroupId: options.consumerGroupId,
+    metricsNamespace: options.metricsNamespace,
+  });
+  const { topic: eventsTopic, deadLetterTopic, ledgerTable, consumerGroupId } = names;
   const log = options.log ?? (() => undefined);
   const cleanup: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
@@ -156,9 +168,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         throw new Error('IAM authentication is emulated by the local broker only; drop --brokers');
       log("reading the IAM policies of the stack's functions (a synthesis of lib/, some seconds)", 'info');
       iam = await setUpLocalIam(join(dataDir, 'iam'), {
-        paymentsTopic,
+        topic: eventsTopic,
         deadLetterTopic,
-        consumerGroupId: CONSUMER_GROUP,
+        consumerGroupId,
       });
     }
     if (!kafkaBrokers) {
@@ -214,7 +226,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     // Durable like the stack's topics on MSK: 3 replicas, or one per broker of a smaller cluster.
     const replicas = Math.min(3, (await admin.describeCluster()).brokers.length);
     for (const [topic, partitions] of [
-      [paymentsTopic, options.partitions ?? 3],
+      [eventsTopic, options.partitions ?? 3],
       [deadLetterTopic, 1],
     ] as const) {
       const existing = await topics.partitionCount(topic);
@@ -238,9 +250,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       {
         KAFKA_BROKERS: kafkaBrokers.join(','),
         KAFKA_AUTH: iam ? 'iam' : 'none',
-        PAYMENTS_TOPIC: paymentsTopic,
+        EVENTS_TOPIC: eventsTopic,
         DEAD_LETTER_TOPIC: deadLetterTopic,
         LEDGER_TABLE: ledgerTable,
+        POWERTOOLS_METRICS_NAMESPACE: names.metricsNamespace,
         DYNAMODB_ENDPOINT: store.endpoint,
         ...(iam && caFile
           ? {
@@ -257,7 +270,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 
     let onFailure: OnFailureDestination;
     if (options.onFailure === 'topic') {
-      const topic = `${paymentsTopic}-on-failure`;
+      const topic = `${eventsTopic}-on-failure`;
       if ((await topics.partitionCount(topic)) === undefined) await topics.createTopic(topic, 1, replicas);
       onFailure = topicDestination(kafka, topic);
     } else {
@@ -266,8 +279,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const eventSource: EventSource = await startEventSource({
       kafka: clients?.eventSource ?? kafka,
       bootstrapServers: kafkaBrokers,
-      topic: paymentsTopic,
-      groupId: CONSUMER_GROUP,
+      topic: eventsTopic,
+      groupId: consumerGroupId,
       fn: { name: 'consume', handler: handlers.consume, timeoutMs: CONSUME_TIMEOUT_MS },
       onFailure,
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
@@ -313,8 +326,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       admin,
       ledger: ledgerReader,
       ledgerTable,
-      paymentsTopic,
-      groupId: CONSUMER_GROUP,
+      topic: eventsTopic,
+      groupId: consumerGroupId,
       requests: () => requests,
       sentToDestination: () => eventSource.stats.recordsSentToDestination,
     });
@@ -324,9 +337,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       kafkaSecurity: iam && caFile ? `TLS + IAM (CA ${caFile})` : undefined,
       ledgerEndpoint: store.endpoint,
       dataDir,
-      paymentsTopic,
-      deadLetterTopic,
-      ledgerTable,
+      names,
       onFailure: onFailure.description,
       lostAcknowledgements: proxy,
       status,

@@ -80,7 +80,7 @@ export interface StatusSources {
   readonly admin: Admin;
   readonly ledger: DynamoDBDocumentClient;
   readonly ledgerTable: string;
-  readonly paymentsTopic: string;
+  readonly topic: string;
   readonly groupId: string;
   readonly requests: () => PipelineStatus['requests'];
   readonly sentToDestination: () => number;
@@ -98,10 +98,10 @@ export function statusReader(sources: StatusSources): () => Promise<PipelineStat
   let cached: { key: string; at: number; counts: LedgerCounts } | undefined;
   return async () => {
     // One offsets lookup serves both counts, so they describe the same moment.
-    const topicOffsets = sources.admin.fetchTopicOffsets(sources.paymentsTopic);
+    const topicOffsets = sources.admin.fetchTopicOffsets(sources.topic);
     const [ingested, lag] = await Promise.all([
       topicOffsets.then(recordCount),
-      consumerLag(sources.admin, sources.groupId, sources.paymentsTopic, topicOffsets),
+      consumerLag(sources.admin, sources.groupId, sources.topic, topicOffsets),
     ]);
     const key = `${ingested}/${lag}`;
     if (!cached || cached.key !== key || Date.now() - cached.at > LEDGER_COUNT_MAX_AGE_MS) {

@@ -10,7 +10,7 @@ import { evaluate } from './intrinsics';
 export interface StackNames {
   /** The local MSK cluster ARN that stands for the stack's cluster. */
   readonly clusterArn: string;
-  readonly paymentsTopic: string;
+  readonly topic: string;
   readonly deadLetterTopic: string;
   readonly consumerGroupId: string;
 }
@@ -32,18 +32,18 @@ const ROLE_DESCRIPTIONS = {
 } as const;
 
 /**
- * Synthesizes the payments stack (no bundling, offline; aws-cdk-lib loads in some seconds) and returns the
+ * Synthesizes the pipeline stack (no bundling, offline; aws-cdk-lib loads in some seconds) and returns the
  * policy of the ingest and the consume function roles, inline and attached statements together.
  */
 export async function synthesizeFunctionPolicies(names: StackNames): Promise<FunctionPolicies> {
-  const [{ App }, { PaymentsStack }] = await Promise.all([
+  const [{ App }, { PipelineStack }] = await Promise.all([
     import('aws-cdk-lib'),
-    import('../../lib/payments-stack'),
+    import('../../lib/pipeline-stack'),
   ]);
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new PaymentsStack(app, 'LocalIamPolicies', {
-    paymentsTopicName: names.paymentsTopic,
-    deadLetterTopicName: names.deadLetterTopic,
+  const stack = new PipelineStack(app, 'LocalIamPolicies', {
+    topic: names.topic,
+    deadLetterTopic: names.deadLetterTopic,
     consumerGroupId: names.consumerGroupId,
   });
   const template = app.synth().getStackByName(stack.stackName).template as {

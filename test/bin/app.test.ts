@@ -14,7 +14,6 @@ import { CONTEXT_KEYS } from '../../lib/context';
  */
 const projectRoot = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
-const STACK = 'ExactlyOncePayments';
 /** The cloud assemblies written, removed after the tests. */
 const synthesized: string[] = [];
 
@@ -24,6 +23,7 @@ const synthesized: string[] = [];
  * cdk.context.json would hold it. A process of its own also keeps the long synchronous synth off this worker.
  */
 async function appSynth(
+  stackId: string,
   context: Record<string, unknown>,
   env: Record<string, string> = {},
 ): Promise<Template> {
@@ -45,11 +45,7 @@ async function appSynth(
   const manifest = JSON.parse(readFileSync(join(output, 'manifest.json'), 'utf8')) as { missing?: unknown[] };
   // Nothing left to look up: this is the synth a deploy would use.
   expect(manifest.missing ?? []).toEqual([]);
-  return templateIn(output);
-}
-
-function templateIn(output: string): Template {
-  return Template.fromJSON(JSON.parse(readFileSync(join(output, `${STACK}.template.json`), 'utf8')));
+  return Template.fromJSON(JSON.parse(readFileSync(join(output, `${stackId}.template.json`), 'utf8')));
 }
 
 const ACCOUNT = '123456789012';
@@ -81,18 +77,24 @@ const existingVpc = {
 const CONTEXT_SETS = {
   ingestOpen: { ingestAuthorization: 'none' },
   serverless: {
+    appName: 'payments-sandbox',
     clusterType: 'serverless',
     ingestReservedConcurrency: '20',
     logRetentionDays: '90',
     metricsNamespace: 'PaymentsSandbox',
   },
   existingVpc: {
+    stackId: 'PaymentsInExistingVpc',
+    topic: 'payments-v2',
+    deadLetterTopic: 'payments-v2.dead-letter',
+    ledgerTable: 'payments-ledger-v2',
+    consumerGroupId: 'payments-v2-ledger',
     vpcId: VPC_ID,
     createVpcEndpoints: 'false',
     kafkaVersion: '3.9.x',
     brokerInstanceType: 'kafka.t3.small',
     brokerCount: '6',
-    paymentsPartitions: '12',
+    partitions: '12',
     consumerBatchSize: '500',
     consumerRetryAttempts: '2',
     consumerMaximumPollers: '6',
@@ -105,9 +107,10 @@ const templates = {} as Record<keyof typeof CONTEXT_SETS, Template>;
 
 beforeAll(async () => {
   // What a new user types to open the API (README, "Deploying to AWS").
-  templates.ingestOpen = await appSynth(CONTEXT_SETS.ingestOpen);
-  templates.serverless = await appSynth(CONTEXT_SETS.serverless);
+  templates.ingestOpen = await appSynth('ExactlyOncePayments', CONTEXT_SETS.ingestOpen);
+  templates.serverless = await appSynth('ExactlyOncePaymentsSandbox', CONTEXT_SETS.serverless);
   templates.existingVpc = await appSynth(
+    'PaymentsInExistingVpc',
     {
       ...CONTEXT_SETS.existingVpc,
       [`vpc-provider:account=${ACCOUNT}:filter.vpc-id=${VPC_ID}:region=${REGION}:returnAsymmetricSubnets=true`]:
@@ -208,11 +211,16 @@ describe('cdk synth with every documented context value', () => {
     }
   });
 
-  it('builds MSK Serverless with three-way topics, the retention and the metrics namespace asked for', () => {
+  it('builds MSK Serverless with three-way topics named after -c appName, the retention and namespace asked for', () => {
     const template = templates.serverless;
     template.resourceCountIs('AWS::MSK::Cluster', 0);
     template.resourceCountIs('AWS::MSK::ServerlessCluster', 1);
-    template.hasResourceProperties('Custom::KafkaTopic', { TopicName: 'payments', ReplicationFactor: 3 });
+    template.hasResourceProperties('Custom::KafkaTopic', {
+      TopicName: 'payments-sandbox',
+      ReplicationFactor: 3,
+    });
+    template.hasResourceProperties('Custom::KafkaTopic', { TopicName: 'payments-sandbox-dead-letter' });
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { TableName: 'payments-sandbox-ledger' });
     for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
       expect(group.Properties.RetentionInDays).toBe(90);
     }
@@ -238,8 +246,12 @@ describe('cdk synth with every documented context value', () => {
         ClientSubnets: ['subnet-0a1234', 'subnet-0b1234', 'subnet-0c1234'],
       }),
     });
-    template.hasResourceProperties('AWS::MSK::Topic', { TopicName: 'payments', PartitionCount: 12 });
+    template.hasResourceProperties('AWS::MSK::Topic', { TopicName: 'payments-v2', PartitionCount: 12 });
+    template.hasResourceProperties('AWS::MSK::Topic', { TopicName: 'payments-v2.dead-letter' });
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { TableName: 'payments-ledger-v2' });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      Topics: ['payments-v2'],
+      AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'payments-v2-ledger' },
       BatchSize: 500,
       MaximumRetryAttempts: 2,
       ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 6 },

@@ -4,18 +4,18 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PaymentsCluster, type PaymentsClusterProps } from '../../lib/cluster';
-import { PaymentsNetwork } from '../../lib/network';
+import { PipelineCluster, type PipelineClusterProps } from '../../lib/cluster';
+import { PipelineNetwork } from '../../lib/network';
 import { evaluate } from './intrinsics';
 import { onlyLogicalId, testStack } from './stack-fixture';
 
 const CLUSTER_ARN =
   'arn:aws:kafka:eu-west-1:123456789012:cluster/payments-cluster/0f3c9a2e-1b2c-4d5e-8f90-abcdef012345-7';
 
-function clusterStack(props: Partial<PaymentsClusterProps> = {}): { stack: Stack; cluster: PaymentsCluster } {
+function clusterStack(props: Partial<PipelineClusterProps> = {}): { stack: Stack; cluster: PipelineCluster } {
   const stack = testStack();
-  const network = new PaymentsNetwork(stack, 'Network');
-  const cluster = new PaymentsCluster(stack, 'Cluster', {
+  const network = new PipelineNetwork(stack, 'Network');
+  const cluster = new PipelineCluster(stack, 'Cluster', {
     vpc: network.vpc,
     subnets: network.subnets,
     securityGroup: network.clusterSecurityGroup,
@@ -25,14 +25,14 @@ function clusterStack(props: Partial<PaymentsClusterProps> = {}): { stack: Stack
 }
 
 /** The ARN a token resolves to once CloudFormation knows the cluster's ARN. */
-function resolvedArn(stack: Stack, cluster: PaymentsCluster, token: string): unknown {
+function resolvedArn(stack: Stack, cluster: PipelineCluster, token: string): unknown {
   const clusterId = stack.getLogicalId(cluster.node.defaultChild as never);
   return evaluate(stack.resolve(token), { [`${clusterId}.Arn`]: CLUSTER_ARN });
 }
 
-describe('PaymentsCluster (provisioned, defaults)', () => {
+describe('PipelineCluster (provisioned, defaults)', () => {
   let stack: Stack;
-  let cluster: PaymentsCluster;
+  let cluster: PipelineCluster;
   let template: Template;
   beforeAll(() => {
     // GIVEN a network, WHEN the cluster is created with defaults
@@ -101,7 +101,7 @@ describe('PaymentsCluster (provisioned, defaults)', () => {
   });
 });
 
-describe('PaymentsCluster grants', () => {
+describe('PipelineCluster grants', () => {
   it('grants idempotent produce on the cluster and write on one topic, nothing more', () => {
     // GIVEN a cluster and a role
     const { stack, cluster } = clusterStack();
@@ -136,14 +136,14 @@ describe('PaymentsCluster grants', () => {
   });
 });
 
-describe('PaymentsCluster options', () => {
+describe('PipelineCluster options', () => {
   it('takes the instance type, broker count, Kafka version and encryption key it is given', () => {
     // GIVEN
     const stack = testStack();
-    const network = new PaymentsNetwork(stack, 'Network');
+    const network = new PipelineNetwork(stack, 'Network');
     const key = new kms.Key(stack, 'Key');
     // WHEN
-    new PaymentsCluster(stack, 'Cluster', {
+    new PipelineCluster(stack, 'Cluster', {
       vpc: network.vpc,
       subnets: network.subnets,
       securityGroup: network.clusterSecurityGroup,
@@ -179,7 +179,7 @@ describe('PaymentsCluster options', () => {
   });
 });
 
-describe('PaymentsCluster validation', () => {
+describe('PipelineCluster validation', () => {
   it.each([
     [
       { kafkaVersion: '3.5.1' },
@@ -213,11 +213,11 @@ describe('PaymentsCluster validation', () => {
       availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c', 'eu-west-1d'],
       privateSubnetIds: ['subnet-a', 'subnet-b', 'subnet-c', 'subnet-d'],
     });
-    const network = new PaymentsNetwork(stack, 'Network', { vpc, createEndpoints: false });
+    const network = new PipelineNetwork(stack, 'Network', { vpc, createEndpoints: false });
     // WHEN / THEN
     expect(
       () =>
-        new PaymentsCluster(stack, 'Cluster', {
+        new PipelineCluster(stack, 'Cluster', {
           vpc,
           subnets: network.subnets,
           securityGroup: network.clusterSecurityGroup,

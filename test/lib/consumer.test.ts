@@ -2,18 +2,18 @@ import { Duration } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_ARN, groupArn, roleStatements, topicArn } from './policy-statements';
-import { onlyLogicalId, synthPaymentsStack } from './stack-fixture';
+import { onlyLogicalId, synthPipelineStack } from './stack-fixture';
 
 const CONSUMER_ROLE = 'Execution role of ConsumeFunction';
 
-describe('PaymentsConsumer (defaults)', () => {
+describe('PipelineConsumer (defaults)', () => {
   let template: Template;
   beforeAll(() => {
     // GIVEN / WHEN the stack with default settings
-    ({ template } = synthPaymentsStack());
+    ({ template } = synthPipelineStack());
   });
 
-  it('maps the payments topic to the consume function in provisioned poller mode, from the oldest record', () => {
+  it('maps the events topic to the consume function in provisioned poller mode, from the oldest record', () => {
     // THEN
     const clusterId = onlyLogicalId(template, 'AWS::MSK::Cluster');
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -66,7 +66,7 @@ describe('PaymentsConsumer (defaults)', () => {
   it('gives the consume function its ledger, topics and cluster', () => {
     const tableId = onlyLogicalId(template, 'AWS::DynamoDB::GlobalTable');
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Description: Match.stringLikeRegexp('applies payments to the ledger'),
+      Description: Match.stringLikeRegexp('applies events to the ledger'),
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       Timeout: 60,
@@ -74,7 +74,7 @@ describe('PaymentsConsumer (defaults)', () => {
       Environment: {
         Variables: Match.objectLike({
           LEDGER_TABLE: { Ref: tableId },
-          PAYMENTS_TOPIC: 'payments',
+          EVENTS_TOPIC: 'payments',
           DEAD_LETTER_TOPIC: 'payments-dead-letter',
           MSK_CLUSTER_ARN: { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::MSK::Cluster'), 'Arn'] },
           KAFKA_AUTH: 'iam',
@@ -85,7 +85,7 @@ describe('PaymentsConsumer (defaults)', () => {
     });
   });
 
-  it('reads the payments topic as its group, writes idempotently to the dead-letter topic only', () => {
+  it('reads the events topic as its group, writes idempotently to the dead-letter topic only', () => {
     const kafkaStatements = roleStatements(template, CONSUMER_ROLE).filter((statement) =>
       JSON.stringify(statement.Action).includes('kafka'),
     );
@@ -159,10 +159,10 @@ describe('PaymentsConsumer (defaults)', () => {
   });
 });
 
-describe('PaymentsConsumer settings', () => {
+describe('PipelineConsumer settings', () => {
   it('takes batch size, retries, record age and pollers from its props', () => {
     // GIVEN / WHEN
-    const { template } = synthPaymentsStack({
+    const { template } = synthPipelineStack({
       consumerBatchSize: 500,
       consumerRetryAttempts: 2,
       consumerMaxRecordAge: Duration.hours(1),
@@ -190,6 +190,6 @@ describe('PaymentsConsumer settings', () => {
     [{ consumerMaximumPollers: 0 }, /consumerMaximumPollers must be an integer from 1 to 2000, got 0/],
     [{ consumerGroupId: 'ledger group' }, /consumerGroupId must be a consumer group id .*got "ledger group"/],
   ])('rejects %o', (props, message) => {
-    expect(() => synthPaymentsStack(props)).toThrow(message);
+    expect(() => synthPipelineStack(props)).toThrow(message);
   });
 });

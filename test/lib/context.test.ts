@@ -1,8 +1,8 @@
 import { App } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { stackPropsFromContext } from '../../lib/context';
-import { synthPaymentsStack } from './stack-fixture';
+import { stackIdFromContext, stackPropsFromContext } from '../../lib/context';
+import { synthPipelineStack } from './stack-fixture';
 
 const fromContext = (context: Record<string, unknown>) => stackPropsFromContext(new App({ context }).node);
 
@@ -18,9 +18,9 @@ describe('stackPropsFromContext', () => {
   });
 
   it('reads numbers given on the command line as strings, and from cdk.json as numbers', () => {
-    // GIVEN `-c paymentsPartitions=12` (a string) and cdk.json numbers
+    // GIVEN `-c partitions=12` (a string) and cdk.json numbers
     const props = fromContext({
-      paymentsPartitions: '12',
+      partitions: '12',
       consumerBatchSize: 250,
       ingestReservedConcurrency: '40',
       brokerCount: 6,
@@ -28,7 +28,7 @@ describe('stackPropsFromContext', () => {
     });
     // THEN
     expect(props).toMatchObject({
-      paymentsPartitions: 12,
+      partitions: 12,
       consumerBatchSize: 250,
       ingestReservedConcurrency: 40,
       brokerCount: 6,
@@ -58,8 +58,40 @@ describe('stackPropsFromContext', () => {
     });
   });
 
+  it('reads the application name and the names derived from it', () => {
+    expect(
+      fromContext({
+        appName: 'orders',
+        topic: 'orders-v2',
+        deadLetterTopic: 'orders-v2-dead-letter',
+        ledgerTable: 'orders-ledger-v2',
+        consumerGroupId: 'orders-v2',
+      }),
+    ).toMatchObject({
+      appName: 'orders',
+      topic: 'orders-v2',
+      deadLetterTopic: 'orders-v2-dead-letter',
+      ledgerTable: 'orders-ledger-v2',
+      consumerGroupId: 'orders-v2',
+    });
+  });
+
+  it('names the stack after -c stackId, else after -c appName', () => {
+    const stackId = (context: Record<string, unknown>) => stackIdFromContext(new App({ context }).node);
+    expect(stackId({})).toBe('ExactlyOncePayments');
+    expect(stackId({ appName: 'order-events' })).toBe('ExactlyOnceOrderEvents');
+    expect(stackId({ appName: 'orders', stackId: 'OrdersProd' })).toBe('OrdersProd');
+    expect(() => stackId({ stackId: 'orders_prod' })).toThrow(
+      /stackId must be a stack name .*got "orders_prod"/,
+    );
+    expect(() => stackId({ appName: 'Orders' })).toThrow(/appName must be 1-40 of a-z 0-9 .*got "Orders"/);
+  });
+
   it.each([
-    [{ paymentsPartitions: 'abc' }, /paymentsPartitions must be a number, got "abc"/],
+    [{ appName: 'Orders' }, /appName must be 1-40 of a-z 0-9 and single hyphens.*, got "Orders"/],
+    [{ appName: 7 }, /appName must be 1-40 .*, got 7/],
+    [{ topic: '' }, /topic must be a non-empty string, got ""/],
+    [{ partitions: 'abc' }, /partitions must be a number, got "abc"/],
     [{ consumerBatchSize: true }, /consumerBatchSize must be a number, got true/],
     [{ clusterType: 'kraft' }, /clusterType must be one of provisioned \| serverless, got "kraft"/],
     [{ ingestAuthorization: 'IAM' }, /ingestAuthorization must be one of iam \| none, got "IAM"/],
@@ -71,12 +103,19 @@ describe('stackPropsFromContext', () => {
     expect(() => fromContext(context)).toThrow(message);
   });
 
-  it('hands range checks to the constructs, which name the same key', () => {
-    // GIVEN a context value of the right type but out of range
-    const props = fromContext({ paymentsPartitions: '0' });
+  it.each([
+    [{ partitions: '0' }, /partitions must be an integer from 1 to 1000, got 0/],
+    [{ topic: 'or/ders' }, /topic must be a Kafka topic name .*got "or\/ders"/],
+    [{ deadLetterTopic: 'payments' }, /deadLetterTopic must differ from topic, both are "payments"/],
+    [{ ledgerTable: 'ab' }, /ledgerTable must be a DynamoDB table name .*got "ab"/],
+    [
+      { consumerGroupId: 'orders ledger' },
+      /consumerGroupId must be a consumer group id .*got "orders ledger"/,
+    ],
+  ])('hands checks of %o to the constructs, which name the same key', (context, message) => {
+    // GIVEN a context value of the right type but not a valid name or in range
+    const props = fromContext(context);
     // WHEN the stack is built, THEN
-    expect(() => synthPaymentsStack(props)).toThrow(
-      /paymentsPartitions must be an integer from 1 to 1000, got 0/,
-    );
+    expect(() => synthPipelineStack(props)).toThrow(message);
   });
 });

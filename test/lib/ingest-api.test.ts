@@ -4,16 +4,16 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { PaymentsStack } from '../../lib/payments-stack';
+import type { PipelineStack } from '../../lib/pipeline-stack';
 import { CLUSTER_ARN, roleStatements, topicArn } from './policy-statements';
-import { onlyLogicalId, synthPaymentsStack } from './stack-fixture';
+import { onlyLogicalId, synthPipelineStack } from './stack-fixture';
 
 describe('IngestApi (defaults)', () => {
-  let stack: PaymentsStack;
+  let stack: PipelineStack;
   let template: Template;
   beforeAll(() => {
     // GIVEN / WHEN the stack with default settings
-    ({ stack, template } = synthPaymentsStack());
+    ({ stack, template } = synthPipelineStack());
   });
 
   it('serves POST /payments with IAM authorization', () => {
@@ -58,14 +58,14 @@ describe('IngestApi (defaults)', () => {
         Variables: Match.objectLike({
           MSK_CLUSTER_ARN: { 'Fn::GetAtt': [clusterId, 'Arn'] },
           KAFKA_AUTH: 'iam',
-          PAYMENTS_TOPIC: 'payments',
+          EVENTS_TOPIC: 'payments',
           NODE_OPTIONS: '--enable-source-maps',
         }),
       },
     });
   });
 
-  it('may connect, write idempotently to the payments topic and look up brokers: nothing else on Kafka', () => {
+  it('may connect, write idempotently to the events topic and look up brokers: nothing else on Kafka', () => {
     const kafkaStatements = roleStatements(template, 'Execution role of IngestFunction').filter((statement) =>
       JSON.stringify(statement.Action).includes('kafka'),
     );
@@ -154,11 +154,11 @@ describe('IngestApi (defaults)', () => {
 });
 
 describe('IngestApi opened to unauthenticated callers', () => {
-  let stack: PaymentsStack;
+  let stack: PipelineStack;
   let template: Template;
   beforeAll(() => {
     // GIVEN / WHEN the documented opt-out, with a reserved concurrency asked for
-    ({ stack, template } = synthPaymentsStack({
+    ({ stack, template } = synthPipelineStack({
       ingestAuthorization: 'none',
       ingestReservedConcurrency: 50,
     }));
@@ -199,7 +199,7 @@ describe('IngestApi opened to unauthenticated callers', () => {
         ),
       )
       .map((construct) => construct.node.path);
-    expect(acknowledgedApig4).toEqual([expect.stringMatching(/PostPayment|POST--payments/)]);
+    expect(acknowledgedApig4).toEqual([expect.stringMatching(/PostEvents|POST--payments/)]);
   });
 });
 
@@ -215,6 +215,6 @@ describe('IngestApi settings', () => {
       /ingestAuthorization must be one of iam \| none, got "cognito"/,
     ],
   ])('rejects %o', (props, message) => {
-    expect(() => synthPaymentsStack(props)).toThrow(message);
+    expect(() => synthPipelineStack(props)).toThrow(message);
   });
 });

@@ -2,16 +2,16 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PaymentsLedger } from '../../lib/ledger';
+import { PipelineLedger } from '../../lib/ledger';
 import { testStack } from './stack-fixture';
 
-describe('PaymentsLedger', () => {
+describe('PipelineLedger', () => {
   let template: Template;
   let readerPolicy: unknown;
   beforeAll(() => {
     // GIVEN a stack, WHEN the ledger is created and a reader is granted reads
     const stack = testStack();
-    const ledger = new PaymentsLedger(stack, 'Ledger');
+    const ledger = new PipelineLedger(stack, 'Ledger');
     const reader = new iam.Role(stack, 'Reader', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
@@ -67,7 +67,7 @@ describe('PaymentsLedger', () => {
 
   it('can be made disposable for test deployments', () => {
     const stack = testStack();
-    new PaymentsLedger(stack, 'Ledger', { removalPolicy: RemovalPolicy.DESTROY });
+    new PipelineLedger(stack, 'Ledger', { removalPolicy: RemovalPolicy.DESTROY });
     const disposable = Template.fromStack(stack);
     disposable.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
     disposable.hasResourceProperties('AWS::DynamoDB::GlobalTable', {

@@ -2,16 +2,16 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KAFKA_IAM_PORT, PaymentsNetwork } from '../../lib/network';
+import { KAFKA_IAM_PORT, PipelineNetwork } from '../../lib/network';
 import { resourcesOfType, TEST_REGION, testStack } from './stack-fixture';
 
-describe('PaymentsNetwork (new VPC)', () => {
-  let network: PaymentsNetwork;
+describe('PipelineNetwork (new VPC)', () => {
+  let network: PipelineNetwork;
   let template: Template;
   beforeAll(() => {
     // GIVEN a stack, WHEN the network is created with defaults
     const stack = testStack();
-    network = new PaymentsNetwork(stack, 'Network');
+    network = new PipelineNetwork(stack, 'Network');
     template = Template.fromStack(stack);
   });
 
@@ -115,7 +115,7 @@ describe('PaymentsNetwork (new VPC)', () => {
  * The functions group sends Kafka to the brokers, HTTPS to `awsApis` (the endpoints' group, or a VPC's CIDR) and
  * HTTPS to DynamoDB's prefix list, and nothing else.
  */
-function expectFunctionEgress(template: Template, network: PaymentsNetwork, awsApis: unknown): void {
+function expectFunctionEgress(template: Template, network: PipelineNetwork, awsApis: unknown): void {
   const egress = functionEgress(
     template,
     Stack.of(network).resolve(network.functionSecurityGroup.securityGroupId),
@@ -152,7 +152,7 @@ function functionEgress(template: Template, functionGroupId: unknown): { port: u
   }));
 }
 
-describe('PaymentsNetwork (existing VPC)', () => {
+describe('PipelineNetwork (existing VPC)', () => {
   it('uses the VPC it is given, its private subnets with egress, and can leave endpoints out', () => {
     // GIVEN an existing VPC with private subnets that route through NAT
     const stack = testStack();
@@ -163,7 +163,7 @@ describe('PaymentsNetwork (existing VPC)', () => {
       privateSubnetIds: ['subnet-a', 'subnet-b', 'subnet-c'],
     });
     // WHEN
-    const network = new PaymentsNetwork(stack, 'Network', { vpc, createEndpoints: false });
+    const network = new PipelineNetwork(stack, 'Network', { vpc, createEndpoints: false });
     // THEN
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::EC2::VPC', 0);
@@ -183,9 +183,9 @@ describe('PaymentsNetwork (existing VPC)', () => {
   });
 });
 
-describe('PaymentsNetwork validation', () => {
+describe('PipelineNetwork validation', () => {
   it('keeps the endpoints of a VPC it creates, which has no other way to AWS APIs', () => {
-    expect(() => new PaymentsNetwork(testStack(), 'Network', { createEndpoints: false })).toThrow(
+    expect(() => new PipelineNetwork(testStack(), 'Network', { createEndpoints: false })).toThrow(
       /createVpcEndpoints must be true unless an existing VPC is given \(vpcId\).*got false/,
     );
   });

@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { onlyLogicalId, synthPaymentsStack } from './stack-fixture';
+import { onlyLogicalId, synthPipelineStack } from './stack-fixture';
 
 type AlarmProperties = {
   Namespace?: string;
@@ -13,12 +13,12 @@ type AlarmProperties = {
   TreatMissingData: string;
 };
 
-describe('PaymentsObservability', () => {
+describe('PipelineObservability', () => {
   let template: Template;
   let alarms: AlarmProperties[];
   beforeAll(() => {
     // GIVEN / WHEN the stack with a custom metrics namespace
-    ({ template } = synthPaymentsStack({ metricsNamespace: 'Payments/Test' }));
+    ({ template } = synthPipelineStack({ metricsNamespace: 'Payments/Test' }));
     alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
       (alarm) => alarm.Properties as AlarmProperties,
     );
@@ -50,7 +50,7 @@ describe('PaymentsObservability', () => {
 
   it('alarms on consumer errors and on the mapping offset lag of the consume function', () => {
     const consumeId = onlyLogicalId(template, 'AWS::Lambda::Function', {
-      Description: Match.stringLikeRegexp('applies payments to the ledger'),
+      Description: Match.stringLikeRegexp('applies events to the ledger'),
     });
     const errors = alarms.filter((alarm) => alarm.MetricName === 'Errors');
     expect(errors.map((alarm) => alarm.Dimensions?.[0]?.Value)).toContainEqual({ Ref: consumeId });
@@ -104,7 +104,7 @@ describe('PaymentsObservability', () => {
   });
 
   it('rejects a metrics namespace CloudWatch would refuse', () => {
-    expect(() => synthPaymentsStack({ metricsNamespace: 'has spaces' })).toThrow(
+    expect(() => synthPipelineStack({ metricsNamespace: 'has spaces' })).toThrow(
       /metricsNamespace must be a CloudWatch namespace .*got "has spaces"/,
     );
   });

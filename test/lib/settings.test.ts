@@ -17,7 +17,7 @@ describe('settings', () => {
   it('reports the setting, the range and the value received, with a stable code', () => {
     const failure = (() => {
       try {
-        integerSetting('paymentsPartitions', 'abc', { min: 1, max: 1000 });
+        integerSetting('partitions', 'abc', { min: 1, max: 1000 });
       } catch (error) {
         return error;
       }
@@ -25,8 +25,8 @@ describe('settings', () => {
     expect(failure).toBeInstanceOf(StackSettingError);
     expect(failure).toMatchObject({
       code: 'STACK_SETTING_INVALID',
-      setting: 'paymentsPartitions',
-      message: 'paymentsPartitions must be an integer from 1 to 1000, got "abc"',
+      setting: 'partitions',
+      message: 'partitions must be an integer from 1 to 1000, got "abc"',
     });
   });
 

@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { PaymentsStack, type PaymentsStackProps } from '../../lib/payments-stack';
+import { PipelineStack, type PipelineStackProps } from '../../lib/pipeline-stack';
 
 export const TEST_ACCOUNT = '123456789012';
 export const TEST_REGION = 'eu-west-1';
@@ -35,13 +35,13 @@ export function testStack(app: App = testApp()): Stack {
   return new Stack(app, 'ConstructTest', { env: { account: TEST_ACCOUNT, region: TEST_REGION } });
 }
 
-/** The whole payments stack, synthesized once; share the result across a file's assertions. */
-export function synthPaymentsStack(
-  props: PaymentsStackProps = {},
+/** The whole pipeline stack, synthesized once; share the result across a file's assertions. */
+export function synthPipelineStack(
+  props: PipelineStackProps = {},
   options: TestAppOptions = {},
-): { app: App; stack: PaymentsStack; template: Template } {
+): { app: App; stack: PipelineStack; template: Template } {
   const app = testApp(options);
-  const stack = new PaymentsStack(app, 'Payments', props);
+  const stack = new PipelineStack(app, 'Payments', props);
   return { app, stack, template: Template.fromStack(stack) };
 }
 

@@ -1,9 +1,9 @@
 import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ClusterType, PaymentsCluster } from '../../lib/cluster';
-import { PaymentsNetwork } from '../../lib/network';
-import { PaymentsTopics, type PaymentsTopicsProps } from '../../lib/topics';
+import { type ClusterType, PipelineCluster } from '../../lib/cluster';
+import { PipelineNetwork } from '../../lib/network';
+import { PipelineTopics, type PipelineTopicsProps } from '../../lib/topics';
 import { evaluate } from './intrinsics';
 import { onlyLogicalId, resourcesOfType, testStack } from './stack-fixture';
 
@@ -11,17 +11,17 @@ const CLUSTER_ARN = 'arn:aws:kafka:eu-west-1:123456789012:cluster/pay/uuid-1';
 
 function topicsStack(
   clusterType: ClusterType,
-  props: Partial<PaymentsTopicsProps> = {},
-): { stack: Stack; cluster: PaymentsCluster; topics: PaymentsTopics; network: PaymentsNetwork } {
+  props: Partial<PipelineTopicsProps> = {},
+): { stack: Stack; cluster: PipelineCluster; topics: PipelineTopics; network: PipelineNetwork } {
   const stack = testStack();
-  const network = new PaymentsNetwork(stack, 'Network');
-  const cluster = new PaymentsCluster(stack, 'Cluster', {
+  const network = new PipelineNetwork(stack, 'Network');
+  const cluster = new PipelineCluster(stack, 'Cluster', {
     vpc: network.vpc,
     subnets: network.subnets,
     securityGroup: network.clusterSecurityGroup,
     clusterType,
   });
-  const topics = new PaymentsTopics(stack, 'Topics', {
+  const topics = new PipelineTopics(stack, 'Topics', {
     cluster,
     vpc: network.vpc,
     subnets: network.subnets,
@@ -32,7 +32,7 @@ function topicsStack(
   return { stack, cluster, topics, network };
 }
 
-describe('PaymentsTopics on a provisioned cluster', () => {
+describe('PipelineTopics on a provisioned cluster', () => {
   let template: Template;
   beforeAll(() => {
     // GIVEN a provisioned cluster, WHEN topics are declared with defaults
@@ -64,9 +64,9 @@ describe('PaymentsTopics on a provisioned cluster', () => {
   it('takes the partition count and topic names it is given', () => {
     const custom = Template.fromStack(
       topicsStack('provisioned', {
-        paymentsTopicName: 'orders',
-        paymentsPartitions: 12,
-        deadLetterTopicName: 'orders.dlt',
+        topic: 'orders',
+        partitions: 12,
+        deadLetterTopic: 'orders.dlt',
       }).stack,
     );
     custom.hasResourceProperties('AWS::MSK::Topic', { TopicName: 'orders', PartitionCount: 12 });
@@ -74,13 +74,13 @@ describe('PaymentsTopics on a provisioned cluster', () => {
   });
 });
 
-describe('PaymentsTopics on MSK Serverless', () => {
+describe('PipelineTopics on MSK Serverless', () => {
   let stack: Stack;
   let template: Template;
-  let cluster: PaymentsCluster;
+  let cluster: PipelineCluster;
   beforeAll(() => {
     // GIVEN a serverless cluster, WHEN topics are declared
-    ({ stack, cluster } = topicsStack('serverless', { paymentsPartitions: 8 }));
+    ({ stack, cluster } = topicsStack('serverless', { partitions: 8 }));
     template = Template.fromStack(stack);
   });
 
@@ -153,34 +153,22 @@ describe('PaymentsTopics on MSK Serverless', () => {
   });
 });
 
-describe('PaymentsTopics validation', () => {
+describe('PipelineTopics validation', () => {
   it.each([
-    ['provisioned', { paymentsPartitions: 0 }, /paymentsPartitions must be an integer from 1 to 1000, got 0/],
-    [
-      'provisioned',
-      { paymentsPartitions: 1001 },
-      /paymentsPartitions must be an integer from 1 to 1000, got 1001/,
-    ],
-    [
-      'provisioned',
-      { paymentsPartitions: 2.5 },
-      /paymentsPartitions must be an integer from 1 to 1000, got 2\.5/,
-    ],
+    ['provisioned', { partitions: 0 }, /partitions must be an integer from 1 to 1000, got 0/],
+    ['provisioned', { partitions: 1001 }, /partitions must be an integer from 1 to 1000, got 1001/],
+    ['provisioned', { partitions: 2.5 }, /partitions must be an integer from 1 to 1000, got 2\.5/],
     [
       'provisioned',
       { deadLetterPartitions: -1 },
       /deadLetterPartitions must be an integer from 1 to 1000, got -1/,
     ],
+    ['provisioned', { topic: 'pay ments' }, /topic must be a Kafka topic name .*got "pay ments"/],
+    ['provisioned', { topic: '..' }, /topic must be a Kafka topic name .*got "\.\."/],
     [
       'provisioned',
-      { paymentsTopicName: 'pay ments' },
-      /paymentsTopicName must be a Kafka topic name .*got "pay ments"/,
-    ],
-    ['provisioned', { paymentsTopicName: '..' }, /paymentsTopicName must be a Kafka topic name .*got "\.\."/],
-    [
-      'provisioned',
-      { deadLetterTopicName: 'payments' },
-      /deadLetterTopicName must differ from paymentsTopicName/,
+      { deadLetterTopic: 'payments' },
+      /deadLetterTopic must differ from topic, both are "payments"/,
     ],
     [
       'serverless',

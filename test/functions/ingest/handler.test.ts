@@ -44,7 +44,7 @@ async function invoke(handler: Handler, event: APIGatewayProxyEventV2): Promise<
 }
 
 function settingsFor(brokers: readonly string[], topic: string, extra: Record<string, string> = {}) {
-  return readIngestSettings({ KAFKA_BROKERS: brokers.join(','), PAYMENTS_TOPIC: topic, ...extra });
+  return readIngestSettings({ KAFKA_BROKERS: brokers.join(','), EVENTS_TOPIC: topic, ...extra });
 }
 
 /** The ingest handler with a warm producer this test can inspect and close. */
@@ -130,7 +130,7 @@ describe('ingest handler against the local broker', () => {
     const topic = await createFreshTopic(kafka.brokers, { partitions: 3 });
     vi.resetModules();
     vi.stubEnv('KAFKA_BROKERS', kafka.brokers.join(','));
-    vi.stubEnv('PAYMENTS_TOPIC', topic);
+    vi.stubEnv('EVENTS_TOPIC', topic);
     const { handler } = await import('../../../functions/ingest/handler');
     vi.unstubAllEnvs();
     const told = new Map<string, { partition: number; offset: string }>();
@@ -317,14 +317,12 @@ describe('ingest handler module', () => {
   it('fails its cold start with a message naming a missing or bad setting', async () => {
     vi.resetModules();
     vi.stubEnv('KAFKA_BROKERS', '127.0.0.1:9092');
-    vi.stubEnv('PAYMENTS_TOPIC', '');
+    vi.stubEnv('EVENTS_TOPIC', '');
     vi.stubEnv('MAX_BATCH_EVENTS', '100');
     try {
-      await expect(import('../../../functions/ingest/handler')).rejects.toThrow(
-        /^PAYMENTS_TOPIC: is required/,
-      );
+      await expect(import('../../../functions/ingest/handler')).rejects.toThrow(/^EVENTS_TOPIC: is required/);
       vi.resetModules();
-      vi.stubEnv('PAYMENTS_TOPIC', 'payments');
+      vi.stubEnv('EVENTS_TOPIC', 'payments');
       vi.stubEnv('MAX_BATCH_EVENTS', 'many');
       await expect(import('../../../functions/ingest/handler')).rejects.toThrow(
         'MAX_BATCH_EVENTS: must be an integer from 1 to 1000, got "many"',

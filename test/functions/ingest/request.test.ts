@@ -7,7 +7,7 @@ import { eventFixture, httpApiEvent, jsonPost } from '../../helpers/api-gateway'
 import { paymentEvent, validPaymentEvent } from '../../helpers/payment-events';
 import { malformedRequest } from './malformed-requests';
 
-const { limits } = readIngestSettings({ KAFKA_BROKERS: '127.0.0.1:9092', PAYMENTS_TOPIC: 'payments' });
+const { limits } = readIngestSettings({ KAFKA_BROKERS: '127.0.0.1:9092', EVENTS_TOPIC: 'payments' });
 
 function rejection(run: () => unknown): RequestRejected {
   try {

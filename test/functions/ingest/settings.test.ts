@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readIngestSettings } from '../../../functions/ingest/settings';
 
-const REQUIRED = { KAFKA_BROKERS: '127.0.0.1:9092', PAYMENTS_TOPIC: 'payments' };
+const REQUIRED = { KAFKA_BROKERS: '127.0.0.1:9092', EVENTS_TOPIC: 'payments' };
 
 describe('readIngestSettings', () => {
   it('has limits and timeouts that suit an HTTP API by default', () => {
@@ -34,8 +34,8 @@ describe('readIngestSettings', () => {
   });
 
   it.each([
-    [{ PAYMENTS_TOPIC: undefined }, /^PAYMENTS_TOPIC: is required/],
-    [{ PAYMENTS_TOPIC: 'pay/ments' }, /^PAYMENTS_TOPIC: "pay\/ments" is not a valid Kafka topic name/],
+    [{ EVENTS_TOPIC: undefined }, /^EVENTS_TOPIC: is required/],
+    [{ EVENTS_TOPIC: 'pay/ments' }, /^EVENTS_TOPIC: "pay\/ments" is not a valid Kafka topic name/],
     [{ MAX_BATCH_EVENTS: '0' }, /^MAX_BATCH_EVENTS: must be an integer from 1 to 1000, got "0"/],
     [
       { PUBLISH_TIMEOUT_MS: '60000' },

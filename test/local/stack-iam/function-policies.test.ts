@@ -37,7 +37,7 @@ beforeAll(async () => {
   // GIVEN the policies the stack attaches to the ingest and consume roles, and a broker enforcing them
   policies = await synthesizeFunctionPolicies({
     clusterArn: TEST_CLUSTER_ARN,
-    paymentsTopic: PAYMENTS,
+    topic: PAYMENTS,
     deadLetterTopic: DEAD_LETTERS,
     consumerGroupId: GROUP,
   });

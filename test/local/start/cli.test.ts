@@ -120,6 +120,36 @@ describe('npm start', () => {
     expect(await first.exited).toBe(0);
   });
 
+  it('names the topics and the ledger table after --app-name, and takes a topic of its own', async () => {
+    // Prepare / Act
+    const { child, output, exited } = await startCli([
+      ...['--http-port', '0', '--broker-port', '0', '--ledger-port', '0'],
+      ...['--app-name', 'orders', '--topic', 'orders-v2'],
+    ]);
+    await until(() => output.stdout.includes('[status]'), 'the first status line');
+    child.kill('SIGTERM');
+
+    // Assess
+    expect(output.stdout).toContain('Local orders pipeline is running');
+    expect(output.stdout).toMatch(/topics orders-v2 \(3 partitions\), orders-dead-letter\n/);
+    expect(output.stdout).toMatch(/table orders-ledger\n/);
+    expect(await exited).toBe(0);
+  });
+
+  it.each([
+    [['--app-name', 'Orders!'], /--app-name \/ APP_NAME: must be 1-40 of a-z 0-9 .*, got "Orders!"/],
+    [['--topic', 'or/ders'], /--topic \/ EVENTS_TOPIC: "or\/ders" is not a valid Kafka topic name/],
+    [
+      ['--metrics-namespace', 'has spaces'],
+      /--metrics-namespace \/ POWERTOOLS_METRICS_NAMESPACE: must be a CloudWatch/,
+    ],
+    [['--ledger-table', 'ab'], /--ledger-table \/ LEDGER_TABLE: must be a DynamoDB table name .*, got "ab"/],
+  ])('refuses the bad name %j naming the flag, the variable and the value', async (args, message) => {
+    const { output, exited } = await startCli(args);
+    expect(await exited).toBe(2);
+    expect(output.stderr).toMatch(message);
+  });
+
   it('refuses a malformed setting naming the flag and the environment variable', async () => {
     const { output, exited } = await startCli(['--batch-size', 'lots']);
     expect(await exited).toBe(2);

@@ -7,6 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLedgerClient } from '../../../functions/ledger/client';
 import { APPLIED_SORT_KEY, DEAD_LETTER_PREFIX, PROGRESS_SORT_KEY } from '../../../functions/ledger/keys';
+import { appNames } from '../../../functions/shared/app-names';
 import { seededRandom } from '../../../local/chaos/seeded-random';
 import { killHard, sleep } from '../../helpers/processes';
 
@@ -26,6 +27,8 @@ const RUNS = [SEED, SEED + 100];
 const CRASHES = 2;
 const CLIENTS = 8;
 const PARTITIONS = 3;
+/** `npm start` runs with the default names. */
+const NAMES = appNames();
 
 interface Pipeline {
   readonly child: ChildProcess;
@@ -190,8 +193,8 @@ describe('npm start killed with SIGKILL while clients post payments', () => {
       cleanups.push(() => admin.disconnect());
       const committedEverything = async () => {
         const [ends, commits] = await Promise.all([
-          admin.fetchTopicOffsets('payments'),
-          admin.fetchOffsets({ groupId: 'payments-consume-local', topics: ['payments'] }),
+          admin.fetchTopicOffsets(NAMES.topic),
+          admin.fetchOffsets({ groupId: NAMES.consumerGroupId, topics: [NAMES.topic] }),
         ]);
         const committed = new Map(commits[0]?.partitions.map((p) => [p.partition, Number(p.offset)]));
         return ends.every((end) => committed.get(end.partition) === Number(end.high)) ? ends : undefined;
@@ -212,7 +215,7 @@ describe('npm start killed with SIGKILL while clients post payments', () => {
       let startKey: Record<string, unknown> | undefined;
       do {
         const page = await ledger.send(
-          new ScanCommand({ TableName: 'payments-ledger', ExclusiveStartKey: startKey }),
+          new ScanCommand({ TableName: NAMES.ledgerTable, ExclusiveStartKey: startKey }),
         );
         items.push(...(page.Items ?? []));
         startKey = page.LastEvaluatedKey;
@@ -221,7 +224,7 @@ describe('npm start killed with SIGKILL while clients post payments', () => {
       const deadLetters = items.filter((item) => String(item.sk).startsWith(DEAD_LETTER_PREFIX));
       const progress = items.filter((item) => item.sk === PROGRESS_SORT_KEY);
       const appliedIds = new Set(applied.map((item) => String(item.eventId)));
-      const deadLetterTopic = await admin.fetchTopicOffsets('payments-dead-letter');
+      const deadLetterTopic = await admin.fetchTopicOffsets(NAMES.deadLetterTopic);
       const onFailure = await readFile(join(dataDir, 'on-failure.jsonl'), 'utf8').catch(() => '');
 
       console.info(

@@ -66,7 +66,7 @@ describe('the local pipeline', () => {
   it('applies each event once, rejects a bad request, and keeps its data across a restart', async () => {
     // Prepare: the local broker, or the Kafka named by KAFKA_BROKERS with topics of this run's own.
     const external = process.env.KAFKA_BROKERS?.trim();
-    const paymentsTopic = external ? freshTopicName('payments') : 'payments';
+    const topic = external ? freshTopicName('payments') : 'payments';
     const options: LocalPipelineOptions = {
       dataDir,
       httpPort: 0,
@@ -78,8 +78,8 @@ describe('the local pipeline', () => {
       ...(external
         ? {
             kafkaBrokers: external.split(','),
-            paymentsTopic,
-            deadLetterTopic: `${paymentsTopic}-dead-letter`,
+            topic,
+            deadLetterTopic: `${topic}-dead-letter`,
           }
         : {}),
     };
@@ -120,7 +120,7 @@ describe('the local pipeline', () => {
     const applied = await statusOf(base, 'pay-1');
     expect(applied.code).toBe(200);
     expect(applied.body.status).toBe('applied');
-    expect(applied.body.appliedAt?.topic).toBe(paymentsTopic);
+    expect(applied.body.appliedAt?.topic).toBe(topic);
     expect(applied.body.deadLetters).toHaveLength(2);
     for (const id of ['pay-2', 'pay-3']) expect((await statusOf(base, id)).body.status).toBe('applied');
     expect((await statusOf(base, 'pay-bad')).code).toBe(404);

@@ -53,15 +53,15 @@ afterAll(async () => {
  */
 async function pipelineOnCluster(): Promise<LocalPipeline> {
   const dataDir = await mkdtemp(join(tmpdir(), 'failover-'));
-  const paymentsTopic = freshTopicName('payments');
+  const topic = freshTopicName('payments');
   const started = await startLocalPipeline({
     dataDir,
     httpPort: 0,
     ledgerPort: 0,
     batchingWindowMs: 100,
     kafkaBrokers: cluster.brokers,
-    paymentsTopic,
-    deadLetterTopic: `${paymentsTopic}-dead-letter`,
+    topic,
+    deadLetterTopic: `${topic}-dead-letter`,
     partitions: 3,
     log: () => undefined,
   });
@@ -74,7 +74,7 @@ async function pipelineOnCluster(): Promise<LocalPipeline> {
 
 /** The ingest function of functions/ingest/handler.ts with a producer that runs without idempotence. */
 function ingestWithoutIdempotence(topic: string) {
-  const settings = readIngestSettings({ KAFKA_BROKERS: cluster.brokers.join(','), PAYMENTS_TOPIC: topic });
+  const settings = readIngestSettings({ KAFKA_BROKERS: cluster.brokers.join(','), EVENTS_TOPIC: topic });
   const publisher = new WarmProducer(
     async () => withoutIdempotence(await createKafka(settings.kafka, 'payments-ingest')),
     { publishTimeoutMs: settings.publishTimeoutMs },
@@ -254,7 +254,7 @@ function copiesById(records: readonly StoredRecord[]): Map<string, StoredRecord[
  */
 async function expectEachAcknowledgedEventOnceInOrderAndApplied(stream: Stream) {
   const acknowledged = stream.acknowledged();
-  const records = await readTopic(cluster.brokers, pipeline.paymentsTopic);
+  const records = await readTopic(cluster.brokers, pipeline.names.topic);
   const byId = copiesById(records);
   for (const { eventId } of acknowledged) {
     const copies = (byId.get(eventId) ?? []).map(({ partition, offset, headers, producerId }) => ({
@@ -274,7 +274,7 @@ async function expectEachAcknowledgedEventOnceInOrderAndApplied(stream: Stream) 
   }
   // …and the consumer applied each exactly once: no copy reached the ledger, none was dead-lettered.
   const ledger = createLedgerClient({ endpoint: pipeline.ledgerEndpoint, region: 'us-east-1' });
-  const tally = await tallyLedger(ledger, pipeline.ledgerTable).finally(() => ledger.destroy());
+  const tally = await tallyLedger(ledger, pipeline.names.ledgerTable).finally(() => ledger.destroy());
   for (const { eventId } of acknowledged) expect(tally.appliedEventIds.has(eventId), eventId).toBe(true);
   expect(tally.applied).toBe(byId.size);
   expect(tally.deadLetteredCopies).toBe(0);
@@ -288,7 +288,7 @@ describe('the pipeline on 3 Apache Kafka brokers', () => {
     const stream = steadyStream(overHttp, 'failover');
 
     // Act
-    await killAndRestartLeader(pipeline.paymentsTopic, stream).finally(stream.stop);
+    await killAndRestartLeader(pipeline.names.topic, stream).finally(stream.stop);
     await drained();
 
     // Assess

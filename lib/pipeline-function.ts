@@ -60,7 +60,7 @@ export function executionRole(
   });
 }
 
-export interface PaymentsFunctionProps {
+export interface PipelineFunctionProps {
   /** The handler module; it exports `handler`. */
   readonly entry: string;
   readonly description: string;
@@ -85,8 +85,8 @@ export interface PaymentsFunctionProps {
  * VPC and writing to that log group takes (instead of the AWS managed policies, whose log permissions
  * cover every log group of the account).
  */
-export class PaymentsFunction extends nodejs.NodejsFunction {
-  constructor(scope: Construct, id: string, props: PaymentsFunctionProps) {
+export class PipelineFunction extends nodejs.NodejsFunction {
+  constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     });

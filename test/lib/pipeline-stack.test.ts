@@ -5,12 +5,12 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { PaymentsStack, PaymentsStackProps } from '../../lib/payments-stack';
-import { resourcesOfType, synthPaymentsStack, TEST_ACCOUNT, TEST_REGION } from './stack-fixture';
+import type { PipelineStack, PipelineStackProps } from '../../lib/pipeline-stack';
+import { resourcesOfType, synthPipelineStack, TEST_ACCOUNT, TEST_REGION } from './stack-fixture';
 
 interface Variant {
   readonly name: string;
-  readonly props: PaymentsStackProps;
+  readonly props: PipelineStackProps;
   readonly functionEntries: readonly string[];
 }
 
@@ -50,13 +50,13 @@ function projectFunctions(template: Template) {
   );
 }
 
-describe.each(VARIANTS)('PaymentsStack $name', ({ props, functionEntries }) => {
+describe.each(VARIANTS)('PipelineStack $name', ({ props, functionEntries }) => {
   let app: App;
-  let stack: PaymentsStack;
+  let stack: PipelineStack;
   let template: Template;
   beforeAll(() => {
     // GIVEN the whole stack, bundled with esbuild and validated against the CloudFormation schemas
-    ({ app, stack, template } = synthPaymentsStack(props, { bundle: true, validate: true }));
+    ({ app, stack, template } = synthPipelineStack(props, { bundle: true, validate: true }));
   });
 
   it('passes the AWS Solutions checks with no unacknowledged error or warning', () => {
@@ -181,10 +181,10 @@ describe.each(VARIANTS)('PaymentsStack $name', ({ props, functionEntries }) => {
   });
 });
 
-describe('PaymentsStack settings', () => {
+describe('PipelineStack settings', () => {
   it('lets the CLI look an existing VPC up: the first pass synthesizes and reports the lookup it needs', () => {
     // GIVEN -c vpcId before the VPC has been looked up (nothing cached)
-    const { app } = synthPaymentsStack({
+    const { app } = synthPipelineStack({
       vpcId: 'vpc-0abc1234def567890',
       env: { account: TEST_ACCOUNT, region: TEST_REGION },
     });
@@ -194,7 +194,7 @@ describe('PaymentsStack settings', () => {
   });
 
   it('refuses a vpc object and a vpcId together', () => {
-    expect(() => synthPaymentsStack({ vpcId: 'vpc-0abc1234', vpc: {} as PaymentsStackProps['vpc'] })).toThrow(
+    expect(() => synthPipelineStack({ vpcId: 'vpc-0abc1234', vpc: {} as PipelineStackProps['vpc'] })).toThrow(
       /vpcId cannot be combined with a vpc object/,
     );
   });

@@ -3,31 +3,32 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { type AppNames, appNames, DEFAULT_APP_NAME } from '../functions/shared/app-names';
 import { acknowledgeCfnLintFindings } from './cfn-lint';
-import { type ClusterType, PaymentsCluster } from './cluster';
-import { PaymentsConsumer } from './consumer';
+import { type ClusterType, PipelineCluster } from './cluster';
+import { PipelineConsumer } from './consumer';
 import { IngestApi, type IngestAuthorization } from './ingest-api';
-import { PaymentsLedger } from './ledger';
-import { PaymentsNetwork } from './network';
-import { PaymentsObservability } from './observability';
-import { functionEntry, PaymentsFunction } from './payments-function';
-import { StackSettingError } from './settings';
-import { PaymentsTopics, type TopicProvisioning } from './topics';
+import { PipelineLedger } from './ledger';
+import { PipelineNetwork } from './network';
+import { PipelineObservability } from './observability';
+import { functionEntry, PipelineFunction } from './pipeline-function';
+import { appNameSetting, StackSettingError } from './settings';
+import { PipelineTopics, type TopicProvisioning } from './topics';
 
 /** Powertools service names; the dead-letter alarm reads the consume function's `service` dimension. */
 const INGEST_SERVICE = 'ingest';
 const CONSUMER_SERVICE = 'consume';
 const STATUS_SERVICE = 'status';
 
-export interface PaymentsStackProps extends StackProps {
-  /** @default - a new VPC (see PaymentsNetwork) */
+export interface PipelineStackProps extends StackProps {
+  /** @default - a new VPC (see PipelineNetwork) */
   readonly vpc?: ec2.IVpc;
   /**
    * Id of an existing VPC to look up at synth (needs credentials once; the answer is cached in cdk.context.json).
    * @default - a new VPC
    */
   readonly vpcId?: string;
-  /** Create the SQS, MSK API and DynamoDB endpoints (see PaymentsNetworkProps.createEndpoints). @default true */
+  /** Create the SQS, MSK API and DynamoDB endpoints (see PipelineNetworkProps.createEndpoints). @default true */
   readonly createVpcEndpoints?: boolean;
 
   /** @default 'provisioned' */
@@ -39,12 +40,18 @@ export interface PaymentsStackProps extends StackProps {
   /** @default 3 */
   readonly brokerCount?: number;
 
-  /** @default 'payments' */
-  readonly paymentsTopicName?: string;
-  /** @default 'payments-dead-letter' */
-  readonly deadLetterTopicName?: string;
+  /**
+   * The application name every other name below defaults from (see functions/shared/app-names.ts).
+   * @default 'payments'
+   */
+  readonly appName?: string;
+
+  /** Topic events are published to and consumed from. @default - the appName, e.g. 'payments' */
+  readonly topic?: string;
+  /** @default - '<appName>-dead-letter' */
+  readonly deadLetterTopic?: string;
   /** @default 6 */
-  readonly paymentsPartitions?: number;
+  readonly partitions?: number;
   /** @default - 'cfn-topic' on a provisioned cluster, 'admin-client' on MSK Serverless */
   readonly topicProvisioning?: TopicProvisioning;
 
@@ -53,7 +60,7 @@ export interface PaymentsStackProps extends StackProps {
   /** @default - none: the account's unreserved concurrency (see IngestApiProps.reservedConcurrency) */
   readonly ingestReservedConcurrency?: number;
 
-  /** @default 'payments-ledger' */
+  /** @default - '<appName>-ledger' */
   readonly consumerGroupId?: string;
   /** @default 100 */
   readonly consumerBatchSize?: number;
@@ -64,30 +71,34 @@ export interface PaymentsStackProps extends StackProps {
   /** @default 3 */
   readonly consumerMaximumPollers?: number;
 
+  /** Name of the ledger's DynamoDB table. @default - '<appName>-ledger' */
+  readonly ledgerTable?: string;
   /** @default RemovalPolicy.RETAIN */
   readonly ledgerRemovalPolicy?: RemovalPolicy;
 
   /** Retention of every log group of the stack. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /** Namespace of the functions' custom metrics. @default 'ExactlyOncePayments' */
+  /** Namespace of the functions' custom metrics. @default - 'ExactlyOnce<AppName>', e.g. 'ExactlyOncePayments' */
   readonly metricsNamespace?: string;
 }
 
 /**
- * Exactly-once payment ingestion: HTTP API → ingest function → MSK topic → event source mapping → consume
+ * Exactly-once event ingestion: HTTP API → ingest function → MSK topic → event source mapping → consume
  * function → DynamoDB ledger, with dead letters, an on-failure queue, a dashboard and alarms.
  */
-export class PaymentsStack extends Stack {
-  readonly network: PaymentsNetwork;
-  readonly cluster: PaymentsCluster;
-  readonly topics: PaymentsTopics;
-  readonly ledger: PaymentsLedger;
+export class PipelineStack extends Stack {
+  /** The names of the stack's parts: derived from the app name unless given one by one. */
+  readonly names: AppNames;
+  readonly network: PipelineNetwork;
+  readonly cluster: PipelineCluster;
+  readonly topics: PipelineTopics;
+  readonly ledger: PipelineLedger;
   readonly ingestApi: IngestApi;
-  readonly consumer: PaymentsConsumer;
-  readonly statusFunction: PaymentsFunction;
-  readonly observability: PaymentsObservability;
+  readonly consumer: PipelineConsumer;
+  readonly statusFunction: PipelineFunction;
+  readonly observability: PipelineObservability;
 
-  constructor(scope: Construct, id: string, props: PaymentsStackProps = {}) {
+  constructor(scope: Construct, id: string, props: PipelineStackProps = {}) {
     super(scope, id, props);
     if (props.vpc && props.vpcId) {
       throw new StackSettingError(
@@ -95,17 +106,26 @@ export class PaymentsStack extends Stack {
         `cannot be combined with a vpc object, got "${props.vpcId}" and both`,
       );
     }
+    const names = appNames(appNameSetting(props.appName ?? DEFAULT_APP_NAME), {
+      topic: props.topic,
+      deadLetterTopic: props.deadLetterTopic,
+      ledgerTable: props.ledgerTable,
+      consumerGroupId: props.consumerGroupId,
+      metricsNamespace: props.metricsNamespace,
+    });
+    this.names = names;
     const logRetention = props.logRetention;
-    const metricsNamespace = props.metricsNamespace ?? 'ExactlyOncePayments';
+    const metricsNamespace = names.metricsNamespace;
     const functionEnvironment = (serviceName: string): Record<string, string> => ({
       POWERTOOLS_SERVICE_NAME: serviceName,
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
     });
 
     const vpc = props.vpc ?? (props.vpcId ? this.lookUpVpc(props.vpcId) : undefined);
-    this.network = new PaymentsNetwork(this, 'Network', {
+    this.network = new PipelineNetwork(this, 'Network', {
       vpc,
       createEndpoints: props.createVpcEndpoints,
+      displayName: names.displayName,
       logRetention,
     });
     const placement = {
@@ -115,7 +135,7 @@ export class PaymentsStack extends Stack {
       logRetention,
     };
 
-    this.cluster = new PaymentsCluster(this, 'Cluster', {
+    this.cluster = new PipelineCluster(this, 'Cluster', {
       vpc: this.network.vpc,
       subnets: this.network.subnets,
       securityGroup: this.network.clusterSecurityGroup,
@@ -126,36 +146,39 @@ export class PaymentsStack extends Stack {
       logRetention,
     });
 
-    this.topics = new PaymentsTopics(this, 'Topics', {
+    this.topics = new PipelineTopics(this, 'Topics', {
       ...placement,
       cluster: this.cluster,
       networkReady: this.network.endpointsReady,
-      paymentsTopicName: props.paymentsTopicName,
-      deadLetterTopicName: props.deadLetterTopicName,
-      paymentsPartitions: props.paymentsPartitions,
+      topic: names.topic,
+      deadLetterTopic: names.deadLetterTopic,
+      partitions: props.partitions,
       provisioning: props.topicProvisioning,
     });
 
-    this.ledger = new PaymentsLedger(this, 'Ledger', { removalPolicy: props.ledgerRemovalPolicy });
+    this.ledger = new PipelineLedger(this, 'Ledger', {
+      tableName: names.ledgerTable,
+      removalPolicy: props.ledgerRemovalPolicy,
+    });
 
     this.ingestApi = new IngestApi(this, 'IngestApi', {
       ...placement,
       cluster: this.cluster,
-      paymentsTopicName: this.topics.paymentsTopicName,
+      topicName: this.topics.topicName,
       environment: functionEnvironment(INGEST_SERVICE),
       authorization: props.ingestAuthorization,
       reservedConcurrency: props.ingestReservedConcurrency,
     });
 
-    this.consumer = new PaymentsConsumer(this, 'Consumer', {
+    this.consumer = new PipelineConsumer(this, 'Consumer', {
       ...placement,
       cluster: this.cluster,
-      paymentsTopicName: this.topics.paymentsTopicName,
+      topicName: this.topics.topicName,
       deadLetterTopicName: this.topics.deadLetterTopicName,
       ledger: this.ledger,
       topicsReady: this.topics.ready,
       environment: functionEnvironment(CONSUMER_SERVICE),
-      consumerGroupId: props.consumerGroupId,
+      consumerGroupId: names.consumerGroupId,
       batchSize: props.consumerBatchSize,
       retryAttempts: props.consumerRetryAttempts,
       maxRecordAge: props.consumerMaxRecordAge,
@@ -163,16 +186,21 @@ export class PaymentsStack extends Stack {
     });
 
     // GET /payments/{eventId}: read-only, so it gets the ledger's read grants and nothing on Kafka.
-    this.statusFunction = new PaymentsFunction(this, 'StatusFunction', {
+    this.statusFunction = new PipelineFunction(this, 'StatusFunction', {
       ...placement,
       entry: functionEntry('status/handler.ts'),
-      description: "Answers a payment event's status from the ledger (applied, dead-lettered or unknown)",
+      description: "Answers an event's status from the ledger (applied, dead-lettered or unknown)",
       environment: { ...functionEnvironment(STATUS_SERVICE), LEDGER_TABLE: this.ledger.table.tableName },
     });
     this.ledger.grantLedgerReads(this.statusFunction);
-    this.ingestApi.addRoute('GetPayment', '/payments/{eventId}', apigwv2.HttpMethod.GET, this.statusFunction);
+    this.ingestApi.addRoute(
+      'GetEventStatus',
+      '/payments/{eventId}',
+      apigwv2.HttpMethod.GET,
+      this.statusFunction,
+    );
 
-    this.observability = new PaymentsObservability(this, 'Observability', {
+    this.observability = new PipelineObservability(this, 'Observability', {
       httpApi: this.ingestApi.httpApi,
       ingestFunction: this.ingestApi.ingestFunction,
       consumeFunction: this.consumer.consumeFunction,
