@@ -180,6 +180,16 @@ describe('cdk synth with every documented context value', () => {
     });
   });
 
+  it('retries a failed batch until it succeeds by default, so cdk.json parks no payment', () => {
+    templates.ingestOpen.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      MaximumRetryAttempts: -1,
+      MaximumRecordAgeInSeconds: Match.absent(), // Lambda's default: no maximum age
+    });
+    templates.existingVpc.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      MaximumRetryAttempts: 2,
+    });
+  });
+
   it('creates only the SQS and MSK API interface endpoints and the DynamoDB gateway: no STS or Lambda', () => {
     const services = Object.values(templates.ingestOpen.findResources('AWS::EC2::VPCEndpoint')).map(
       (endpoint) => JSON.stringify(endpoint.Properties.ServiceName),
