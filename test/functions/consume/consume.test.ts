@@ -71,9 +71,7 @@ describe('consume handler with the embedded ledger', () => {
       ['pay-2001', 1, 3],
     ]);
     expect(itemsOfKind(once, 'applied')[0]).toMatchObject({
-      amount: 1250,
-      currency: 'EUR',
-      accountId: 'acct-7',
+      event: { amount: 1250, currency: 'EUR', accountId: 'acct-7' },
     });
     expect(sink.letters).toEqual([]);
   });
