@@ -5,9 +5,10 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, MSKEvent, MSKRecord } from 'aws-lambda';
 import type { DeadLetter, DeadLetterSink } from '../../../functions/consume/dead-letters';
-import type { PaymentEvent } from '../../../functions/event/definition';
+import { eventDefinition, type PaymentEvent } from '../../../functions/event/definition';
 import { createLedgerClient } from '../../../functions/ledger/client';
 import type { Ledger, LedgerCommit } from '../../../functions/ledger/ledger';
+import type { EventDefinition } from '../../../functions/shared/event-definition';
 import { RecordHeader } from '../../../functions/shared/record-headers';
 import { ensureLedgerTable, type LedgerStore } from '../../../local/ledger-store';
 import { startLedgerBackend } from '../../helpers/ledger-backend';
@@ -77,29 +78,43 @@ export function payment(eventId: string, overrides: Partial<PaymentEvent> = {}):
   };
 }
 
-/** A record as the ingest function writes it: the event as JSON plus its three headers. */
-export function paymentRecord(spec: {
-  readonly eventId: string;
+/** Where a record sits and which producer session and sequence its headers carry. */
+export interface RecordPlacement {
   readonly session: string;
   readonly sequence: number;
   readonly offset: number;
   readonly topic?: string;
   readonly partition?: number;
-  readonly event?: PaymentEvent;
-}): MSKRecord {
-  const event = spec.event ?? payment(spec.eventId);
+}
+
+/**
+ * A record as the ingest function writes it for an event of `definition`: keyed by its ordering key, the
+ * event as JSON, and the three headers. `value` replaces the JSON (a record the consumer must refuse).
+ */
+export function eventRecord<E extends object>(
+  definition: EventDefinition<E>,
+  event: E,
+  placement: RecordPlacement & { readonly value?: string },
+): MSKRecord {
   return mskRecord({
-    topic: spec.topic,
-    partition: spec.partition,
-    offset: spec.offset,
-    key: event.accountId,
-    value: JSON.stringify(event),
+    topic: placement.topic ?? definition.topics.events,
+    partition: placement.partition,
+    offset: placement.offset,
+    key: definition.orderingKey(event),
+    value: placement.value ?? JSON.stringify(event),
     headers: {
-      [RecordHeader.eventId]: spec.eventId,
-      [RecordHeader.producerSession]: spec.session,
-      [RecordHeader.partitionSequence]: String(spec.sequence),
+      [RecordHeader.eventId]: definition.eventId(event),
+      [RecordHeader.producerSession]: placement.session,
+      [RecordHeader.partitionSequence]: String(placement.sequence),
     },
   });
+}
+
+/** A record of the pipeline's own event type with this id (a sample event unless one is given). */
+export function paymentRecord(
+  spec: RecordPlacement & { readonly eventId: string; readonly event?: PaymentEvent },
+): MSKRecord {
+  return eventRecord(eventDefinition, spec.event ?? payment(spec.eventId), spec);
 }
 
 export function lambdaContext(): Context {
