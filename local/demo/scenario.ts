@@ -1,13 +1,14 @@
 /**
  * One demo scenario, run in its own process (the handlers read their settings once per process, as in one
  * Lambda execution environment): the local pipeline behind a proxy that loses produce acknowledgements,
- * N payments sent through the HTTP API, then the counts. Started by local/demo/index.ts over IPC.
+ * N events sent through the HTTP API, then the counts. Started by local/demo/index.ts over IPC.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { Kafka, logLevel } from 'kafkajs';
+import { eventDefinition } from '../../functions/event/definition';
 import { createIngestHandler } from '../../functions/ingest/ingest-handler';
 import { readIngestSettings } from '../../functions/ingest/settings';
 import { createLedgerClient } from '../../functions/ledger/client';
@@ -15,10 +16,10 @@ import { createKafka } from '../../functions/shared/kafka-client';
 import { WarmProducer } from '../../functions/shared/producer-session';
 import { createMemoryStorage } from '../broker/storage';
 import { type LocalPipeline, recordsInTopic, startLocalPipeline, tallyLedger } from '../pipeline';
-import { demoPayments, type LoadResult, sendPayments } from './load';
+import { demoEvents, type LoadResult, sendEvents } from './load';
 import { countingDuplicates, type DuplicateCount, withoutIdempotence } from './seams';
 
-const PAYMENTS_TOPIC = 'payments';
+const EVENTS_TOPIC = eventDefinition.topics.events;
 
 export interface ScenarioRequest {
   readonly idempotence: boolean;
@@ -135,7 +136,7 @@ export async function runScenario(
   report: (message: ScenarioMessage) => void,
 ): Promise<ScenarioResult[]> {
   const label = request.idempotence ? 'idempotence on' : 'idempotence off';
-  const dataDir = await mkdtemp(join(tmpdir(), 'payments-demo-'));
+  const dataDir = await mkdtemp(join(tmpdir(), 'events-demo-'));
   const brokerDuplicates: DuplicateCount = { records: 0, batches: 0 };
   // The same ingest function as handler.ts, with a producer the demo can replace (and, for the comparison,
   // run without idempotence). It is built on first use, once the pipeline has set the environment.
@@ -146,7 +147,7 @@ export async function runScenario(
       const settings = readIngestSettings(process.env);
       publisher = new WarmProducer(
         async () => {
-          const kafka = await createKafka(settings.kafka, 'payments-ingest');
+          const kafka = await createKafka(settings.kafka, 'demo-ingest');
           return request.idempotence ? kafka : withoutIdempotence(kafka);
         },
         { publishTimeoutMs: settings.publishTimeoutMs },
@@ -163,21 +164,21 @@ export async function runScenario(
     ledgerPort: 0,
     batchingWindowMs: 100,
     lostAcknowledgements: { dropShare: request.dropShare, seed: request.seed },
-    paymentsTopic: PAYMENTS_TOPIC,
-    brokerStorage: countingDuplicates(createMemoryStorage(), PAYMENTS_TOPIC, brokerDuplicates),
+    paymentsTopic: EVENTS_TOPIC,
+    brokerStorage: countingDuplicates(createMemoryStorage(), EVENTS_TOPIC, brokerDuplicates),
     ingest: ingestHandler,
   });
   try {
-    const payments = demoPayments(request.idempotence ? 'on' : 'off', request.events);
-    const load = await sendPayments({
+    const events = demoEvents(request.idempotence ? 'on' : 'off', request.events);
+    const load = await sendEvents({
       url: pipeline.httpUrl,
-      payments,
+      events,
       perRequest: request.perRequest,
       concurrency: request.concurrency,
-      onProgress: (done) => report({ type: 'progress', label, done, total: payments.length }),
+      onProgress: (done) => report({ type: 'progress', label, done, total: events.length }),
     });
     await drained(pipeline);
-    const main = await measure(pipeline, load, payments.length, brokerDuplicates);
+    const main = await measure(pipeline, load, events.length, brokerDuplicates);
     const results: ScenarioResult[] = [{ label, measure: main }];
 
     if (request.sessionReplacementRetries > 0) {
@@ -185,14 +186,14 @@ export async function runScenario(
       // failure) and clients that retry events already stored. The broker sees a new producer id.
       pipeline.lostAcknowledgements?.setDropShare(0);
       await publisher?.close();
-      const step = Math.max(1, Math.floor(payments.length / request.sessionReplacementRetries));
-      const retried = payments
+      const step = Math.max(1, Math.floor(events.length / request.sessionReplacementRetries));
+      const retried = events
         .filter((_, index) => index % step === 0)
         .slice(0, request.sessionReplacementRetries);
       const phaseLabel = 'new session + client retries';
-      const again = await sendPayments({
+      const again = await sendEvents({
         url: pipeline.httpUrl,
-        payments: retried,
+        events: retried,
         perRequest: request.perRequest,
         concurrency: request.concurrency,
         onProgress: (done) => report({ type: 'progress', label: phaseLabel, done, total: retried.length }),
