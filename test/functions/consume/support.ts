@@ -3,68 +3,23 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context, MSKEvent, MSKRecord } from 'aws-lambda';
+import type { Context, MSKRecord } from 'aws-lambda';
 import type { DeadLetter, DeadLetterSink } from '../../../functions/consume/dead-letters';
 import { eventDefinition, type PaymentEvent } from '../../../functions/event/definition';
 import { createLedgerClient } from '../../../functions/ledger/client';
 import type { Ledger, LedgerCommit } from '../../../functions/ledger/ledger';
-import type { EventDefinition } from '../../../functions/shared/event-definition';
-import { RecordHeader } from '../../../functions/shared/record-headers';
 import { ensureLedgerTable, type LedgerStore } from '../../../local/ledger-store';
 import { startLedgerBackend } from '../../helpers/ledger-backend';
+import { eventRecord, type RecordPlacement } from '../../helpers/msk-events';
 
-/** Builders for MSK event-source batches shaped exactly like the ones Lambda delivers. */
-
-export interface RecordSpec {
-  readonly topic?: string;
-  readonly partition?: number;
-  readonly offset: number;
-  readonly key?: string | Buffer | null;
-  readonly value?: string | Buffer | null;
-  readonly headers?: Readonly<Record<string, string | Buffer>>;
-  readonly timestamp?: number;
-}
-
-/** Header values as the event source mapping sends them: arrays of signed bytes (Java `byte`). */
-export function signedBytes(value: string | Buffer): number[] {
-  return [...(typeof value === 'string' ? Buffer.from(value, 'utf8') : value)].map((b) =>
-    b > 127 ? b - 256 : b,
-  );
-}
-
-export function mskRecord(spec: RecordSpec): MSKRecord {
-  const encode = (data: string | Buffer) =>
-    (typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('base64');
-  const record: Record<string, unknown> = {
-    topic: spec.topic ?? 'payments',
-    partition: spec.partition ?? 0,
-    offset: spec.offset,
-    timestamp: spec.timestamp ?? 1_767_225_600_000 + spec.offset,
-    timestampType: 'CREATE_TIME',
-  };
-  // A null key or value is left out of the record, as the event source mapping does.
-  if (spec.key !== undefined && spec.key !== null) record.key = encode(spec.key);
-  if (spec.value !== undefined && spec.value !== null) record.value = encode(spec.value);
-  record.headers = Object.entries(spec.headers ?? {}).map(([name, value]) => ({
-    [name]: signedBytes(value),
-  }));
-  return record as unknown as MSKRecord;
-}
-
-export function mskEvent(records: readonly MSKRecord[]): MSKEvent {
-  const grouped: Record<string, MSKRecord[]> = {};
-  for (const record of records) {
-    const name = `${record.topic}-${record.partition}`;
-    grouped[name] = [...(grouped[name] ?? []), record];
-  }
-  return {
-    eventSource: 'aws:kafka',
-    eventSourceArn:
-      'arn:aws:kafka:eu-west-1:123456789012:cluster/payments/11111111-2222-3333-4444-555555555555-1',
-    bootstrapServers: 'b-1.payments.abc123.c2.kafka.eu-west-1.amazonaws.com:9098',
-    records: grouped,
-  };
-}
+export {
+  eventRecord,
+  mskEvent,
+  mskRecord,
+  type RecordPlacement,
+  type RecordSpec,
+  signedBytes,
+} from '../../helpers/msk-events';
 
 export function payment(eventId: string, overrides: Partial<PaymentEvent> = {}): PaymentEvent {
   return {
@@ -76,38 +31,6 @@ export function payment(eventId: string, overrides: Partial<PaymentEvent> = {}):
     occurredAt: '2026-01-31T12:00:00Z',
     ...overrides,
   };
-}
-
-/** Where a record sits and which producer session and sequence its headers carry. */
-export interface RecordPlacement {
-  readonly session: string;
-  readonly sequence: number;
-  readonly offset: number;
-  readonly topic?: string;
-  readonly partition?: number;
-}
-
-/**
- * A record as the ingest function writes it for an event of `definition`: keyed by its ordering key, the
- * event as JSON, and the three headers. `value` replaces the JSON (a record the consumer must refuse).
- */
-export function eventRecord<E extends object>(
-  definition: EventDefinition<E>,
-  event: E,
-  placement: RecordPlacement & { readonly value?: string },
-): MSKRecord {
-  return mskRecord({
-    topic: placement.topic ?? definition.topics.events,
-    partition: placement.partition,
-    offset: placement.offset,
-    key: definition.orderingKey(event),
-    value: placement.value ?? JSON.stringify(event),
-    headers: {
-      [RecordHeader.eventId]: definition.eventId(event),
-      [RecordHeader.producerSession]: placement.session,
-      [RecordHeader.partitionSequence]: String(placement.sequence),
-    },
-  });
 }
 
 /** A record of the pipeline's own event type with this id (a sample event unless one is given). */
