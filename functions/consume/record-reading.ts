@@ -1,7 +1,7 @@
 import { eventDefinition } from '../event/definition';
 import { isUsableEventId } from '../ledger/keys';
 import type { Origin } from '../ledger/ledger';
-import type { EventDefinition } from '../shared/event-definition';
+import { anEvent, type EventDefinition } from '../shared/event-definition';
 import { isJsonObject } from '../shared/json-object';
 import { RecordHeader } from '../shared/record-headers';
 import type { SourceRecord } from './kafka-event';
@@ -33,7 +33,7 @@ export function recordReader(definition: EventDefinition): (source: SourceRecord
 }
 
 function read(source: SourceRecord, definition: EventDefinition): ReadRecord {
-  const expected = `a ${definition.noun.singular} event as JSON was expected`;
+  const expected = `${anEvent(definition)} as JSON was expected`;
   const headerEventId = headerText(source, RecordHeader.eventId);
   const session = headerText(source, RecordHeader.producerSession);
   const sequence = headerText(source, RecordHeader.partitionSequence);
@@ -76,8 +76,11 @@ function read(source: SourceRecord, definition: EventDefinition): ReadRecord {
       .slice(0, 3)
       .map((issue) => `${clip(issue.path.join('.') || 'value')}: ${clip(issue.message, 256)}`)
       .join('; ');
-    const what = `${definition.noun.singular} event`;
-    return rejected('INVALID', `the value is not a valid ${what} (${issues})`, bodyEventId);
+    return rejected(
+      'INVALID',
+      `the value is not a valid ${definition.noun.singular} event (${issues})`,
+      bodyEventId,
+    );
   }
   const eventId = definition.eventId(parsed.data);
   if (eventId !== headerEventId) {

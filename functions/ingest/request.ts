@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod/mini';
 import { eventDefinition } from '../event/definition';
-import type { EventDefinition, EventOf } from '../shared/event-definition';
+import { anEvent, type EventDefinition, type EventOf } from '../shared/event-definition';
 import { isJsonObject } from '../shared/json-object';
 import { type FieldIssue, RequestRejected } from './errors';
 import type { RequestLimits } from './settings';
@@ -121,8 +121,8 @@ function requireWithin(bytes: number, maxBytes: number, what: string): void {
 
 function parseJson(text: string, definition: EventDefinition): unknown {
   if (text.trim() === '') {
-    const what = `${definition.noun.singular} event`;
-    throw new RequestRejected('INVALID_JSON', `the body is empty; send a ${what} or an array of them`, [
+    const what = anEvent(definition);
+    throw new RequestRejected('INVALID_JSON', `the body is empty; send ${what} or an array of them`, [
       { field: ROOT, problem: 'is empty' },
     ]);
   }
@@ -260,9 +260,9 @@ function describe(value: unknown): string {
 }
 
 function notAnEvent(definition: EventDefinition, path: string, value: unknown): RequestRejected {
-  const what = `${definition.noun.singular} event`;
-  return schemaViolation(`the body is not a ${what}`, [
-    { field: path, problem: `must be a ${what} object, got ${describe(value)}` },
+  const what = anEvent(definition);
+  return schemaViolation(`the body is not ${what}`, [
+    { field: path, problem: `must be ${what} object, got ${describe(value)}` },
   ]);
 }
 
@@ -281,7 +281,7 @@ export function fieldIssues(
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
         field: fieldPath(field, [key]),
-        problem: `is not a field of a ${definition.noun.singular} event`,
+        problem: `is not a field of ${anEvent(definition)}`,
       }));
     }
     if (issue.code === 'invalid_key') {

@@ -103,6 +103,12 @@ export function defineEvent<E extends object, K extends StringField<E>>(parts: {
   };
 }
 
+/** "a payment event", "an order event": the definition's noun with its article, for messages. */
+export function anEvent(definition: EventDefinition): string {
+  const noun = definition.noun.singular;
+  return `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun} event`;
+}
+
 /** The HTTP routes of a definition: POST the events to `collection`, GET one event's status at `item`. */
 export function eventRoutes(definition: EventDefinition): { collection: string; item: string } {
   const collection = `/${definition.noun.plural}`;

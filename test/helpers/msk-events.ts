@@ -26,7 +26,7 @@ export function mskRecord(spec: RecordSpec): MSKRecord {
   const encode = (data: string | Buffer) =>
     (typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('base64');
   const record: Record<string, unknown> = {
-    topic: spec.topic ?? 'payments',
+    topic: spec.topic ?? eventDefinition.topics.events,
     partition: spec.partition ?? 0,
     offset: spec.offset,
     timestamp: spec.timestamp ?? 1_767_225_600_000 + spec.offset,

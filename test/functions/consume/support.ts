@@ -8,6 +8,7 @@ import type { DeadLetter, DeadLetterSink } from '../../../functions/consume/dead
 import { eventDefinition, type PaymentEvent } from '../../../functions/event/definition';
 import { createLedgerClient } from '../../../functions/ledger/client';
 import type { Ledger, LedgerCommit } from '../../../functions/ledger/ledger';
+import type { EventOf } from '../../../functions/shared/event-definition';
 import { ensureLedgerTable, type LedgerStore } from '../../../local/ledger-store';
 import { startLedgerBackend } from '../../helpers/ledger-backend';
 import { eventRecord, type RecordPlacement } from '../../helpers/msk-events';
@@ -33,11 +34,16 @@ export function payment(eventId: string, overrides: Partial<PaymentEvent> = {}):
   };
 }
 
-/** A record of the pipeline's own event type with this id (a sample event unless one is given). */
+/** A valid event of the pipeline's own definition with this id (its sample). */
+export function sampleEvent(eventId: string): EventOf<typeof eventDefinition> {
+  return eventDefinition.sample(eventId, eventId.length % 3);
+}
+
+/** A record of the pipeline's own event type with this id (its sample event unless one is given). */
 export function paymentRecord(
-  spec: RecordPlacement & { readonly eventId: string; readonly event?: PaymentEvent },
+  spec: RecordPlacement & { readonly eventId: string; readonly event?: EventOf<typeof eventDefinition> },
 ): MSKRecord {
-  return eventRecord(eventDefinition, spec.event ?? payment(spec.eventId), spec);
+  return eventRecord(eventDefinition, spec.event ?? sampleEvent(spec.eventId), spec);
 }
 
 export function lambdaContext(): Context {
