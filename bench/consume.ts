@@ -16,6 +16,7 @@ import type { DeadLetter, DeadLetterSink } from '../functions/consume/dead-lette
 import { decodeKafkaEvent } from '../functions/consume/kafka-event';
 import { type ReadRecord, readRecord } from '../functions/consume/record-reading';
 import { verifyPartition } from '../functions/consume/verification';
+import { eventDefinition } from '../functions/event/definition';
 import { createLedgerClient } from '../functions/ledger/client';
 import { DynamoDbLedger, type PartitionSnapshot } from '../functions/ledger/ledger';
 import { appNames } from '../functions/shared/app-names';
@@ -33,21 +34,14 @@ const session = randomUUID();
 
 function record(offset: number, sequence: number, prefix: string): MSKRecord {
   const eventId = `${prefix}-${offset}`;
-  const event = {
-    eventId,
-    accountId: `acct-${offset % 97}`,
-    type: 'capture',
-    amount: 1000 + (offset % 500),
-    currency: 'EUR',
-    occurredAt: '2026-01-31T12:00:00Z',
-  };
+  const event = eventDefinition.sample(eventId, offset % 97);
   return {
     topic: ref.topic,
     partition: ref.partition,
     offset,
     timestamp: 1_767_225_600_000 + offset,
     timestampType: 'CREATE_TIME',
-    key: Buffer.from(event.accountId).toString('base64'),
+    key: Buffer.from(eventDefinition.orderingKey(event)).toString('base64'),
     value: Buffer.from(JSON.stringify(event)).toString('base64'),
     headers: [
       { [RecordHeader.eventId]: toSignedBytes(Buffer.from(eventId)) },

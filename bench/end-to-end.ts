@@ -234,7 +234,7 @@ async function main(): Promise<void> {
               concurrency: CONCURRENCY,
               eventsPerRequest: mode.eventsPerRequest,
               eventIdPrefix: `e2e-${index}-${run}`,
-              accounts: ACCOUNTS,
+              orderingKeys: ACCOUNTS,
               maxEvents: MAX_EVENTS,
               ...(mode.eventsPerSecond === undefined ? {} : { eventsPerSecond: mode.eventsPerSecond }),
             },

@@ -12,8 +12,10 @@
  * Every figure is the median over BENCH_RUNS runs (default 5). KAFKA_BROKERS=host:port runs it against any Kafka.
  */
 
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { eventDefinition } from '../functions/event/definition';
 import { createIngestHandler, createIngestProducer, SERVICE_NAME } from '../functions/ingest/ingest-handler';
 import type { RecordPublisher } from '../functions/ingest/publish';
 import { type IngestSettings, readIngestSettings } from '../functions/ingest/settings';
@@ -23,7 +25,6 @@ import { tlsFilesIn } from '../local/broker/tls/certificates';
 import { jsonPost, lambdaContext } from '../test/helpers/api-gateway';
 import { ADMIN_POLICY, connectWith, TEST_CLUSTER_ARN, TEST_REGION } from '../test/helpers/iam-kafka';
 import { createFreshTopic, startBrokerBehind, startTestKafka } from '../test/helpers/kafka';
-import { paymentEvent } from '../test/helpers/payment-events';
 import { measureColdStart } from './support/cold-start';
 import { bundleFunction } from './support/function-bundle';
 import { type RelayCounts, startKafkaRelay } from './support/kafka-relay';
@@ -62,7 +63,7 @@ interface LatencyRun {
 
 function requests(count: number): APIGatewayProxyEventV2[] {
   return Array.from({ length: count }, (_, i) =>
-    jsonPost(paymentEvent({ accountId: `acct-${i % ACCOUNTS}` })),
+    jsonPost(eventDefinition.sample(`bench-${randomUUID()}`, i % ACCOUNTS)),
   );
 }
 
@@ -327,7 +328,11 @@ async function main(): Promise<void> {
         POWERTOOLS_METRICS_DISABLED: 'true',
       };
       const starts = await repeat(RUNS, async () => {
-        const start = await measureColdStart(asDeployed.file, jsonPost(paymentEvent()), coldEnvironment);
+        const start = await measureColdStart(
+          asDeployed.file,
+          jsonPost(eventDefinition.sample(`cold-${randomUUID()}`, 0)),
+          coldEnvironment,
+        );
         if (start.statusCode !== 201) throw new Error(`cold invocation answered ${start.statusCode}`);
         return start;
       });

@@ -1,5 +1,5 @@
 /**
- * An HTTP load of payment events: `concurrency` clients, each on its own keep-alive connection, POST one
+ * An HTTP load of sample events (the event definition's): `concurrency` clients, each on its own keep-alive connection, POST one
  * request after the previous one was answered, until the duration is over. Closed loop (as fast as answers
  * come back) by default; with `eventsPerSecond`, open loop: request k is due at start + k × its share of a
  * second, and its latency counts from that due time, so a client held up by a slow answer does not hide
@@ -8,6 +8,9 @@
  * ledger.
  */
 import { Agent, request } from 'node:http';
+import { eventDefinition } from '../../functions/event/definition';
+import type { StoredEvent } from '../../functions/ingest/publish';
+import { eventRoutes } from '../../functions/shared/event-definition';
 
 export interface LoadPlan {
   /** e.g. http://127.0.0.1:3000 */
@@ -18,8 +21,8 @@ export interface LoadPlan {
   readonly eventsPerRequest: number;
   /** Event ids are `<prefix>-<client>-<n>`: unique across runs that share a ledger. */
   readonly eventIdPrefix: string;
-  /** Accounts the events are spread over (the record key). */
-  readonly accounts: number;
+  /** Ordering keys the events are spread over (the record key). */
+  readonly orderingKeys: number;
   /** The load also stops once this many events were sent, which bounds the backlog left to drain. */
   readonly maxEvents: number;
   /** Offered load for an open-loop run. @default - closed loop */
@@ -41,12 +44,6 @@ export interface LoadResult {
   readonly requests: number;
   /** Answers other than 2xx, by status (0: no answer). */
   readonly failures: Readonly<Record<string, number>>;
-}
-
-interface StoredAnswer {
-  readonly eventId: string;
-  readonly partition: number;
-  readonly offset: string;
 }
 
 /** Epoch time with the monotonic clock's precision. */
@@ -79,8 +76,7 @@ function post(agent: Agent, url: URL, body: string): Promise<{ status: number; t
 
 export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: plan.concurrency });
-  const target = new URL('/payments', plan.url);
-  const occurredAt = new Date().toISOString();
+  const target = new URL(eventRoutes(eventDefinition).collection, plan.url);
   const acknowledged: AcknowledgedEvent[] = [];
   const failures: Record<string, number> = {};
   let requests = 0;
@@ -106,14 +102,10 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
       eventsSent += plan.eventsPerRequest;
       const events = Array.from({ length: plan.eventsPerRequest }, () => {
         const sequence = n++;
-        return {
-          eventId: `${plan.eventIdPrefix}-${clientIndex}-${sequence}`,
-          accountId: `acct-${(clientIndex * 7919 + sequence) % plan.accounts}`,
-          type: 'capture',
-          amount: 100 + (sequence % 900),
-          currency: 'EUR',
-          occurredAt,
-        };
+        return eventDefinition.sample(
+          `${plan.eventIdPrefix}-${clientIndex}-${sequence}`,
+          (clientIndex * 7919 + sequence) % plan.orderingKeys,
+        );
       });
       const body = JSON.stringify(plan.eventsPerRequest === 1 ? events[0] : events);
       requests++;
@@ -129,7 +121,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
         failures[String(answer.status)] = (failures[String(answer.status)] ?? 0) + 1;
         continue;
       }
-      const parsed = JSON.parse(answer.text) as StoredAnswer | { results: StoredAnswer[] };
+      const parsed = JSON.parse(answer.text) as StoredEvent | { results: StoredEvent[] };
       for (const stored of 'results' in parsed ? parsed.results : [parsed]) {
         acknowledged.push({
           eventId: stored.eventId,

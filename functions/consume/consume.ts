@@ -5,6 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Ledger } from '../ledger/ledger';
+import type { EventDefinition } from '../shared/event-definition';
 import { ANOMALY_REASONS, type AnomalyReason } from './anomaly';
 import type { DeadLetterSink } from './dead-letters';
 import { decodeKafkaEvent } from './kafka-event';
@@ -21,6 +22,8 @@ export interface ConsumeResponse {
 export interface ConsumeDependencies {
   readonly ledger: Ledger;
   readonly deadLetters: DeadLetterSink;
+  /** @default the pipeline's event definition (functions/event/definition.ts) */
+  readonly definition?: EventDefinition;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }

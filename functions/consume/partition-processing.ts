@@ -1,10 +1,13 @@
+import { eventDefinition } from '../event/definition';
+import { effectItemId } from '../ledger/effects';
 import { LedgerConflictError, LedgerRejectedError, LedgerUnavailableError } from '../ledger/errors';
-import type { PartitionRef } from '../ledger/keys';
+import { type PartitionRef, sessionProgressKey } from '../ledger/keys';
 import {
   type AppliedEntry,
   appliedEntryBytes,
   type DeadLetterEntry,
   deadLetterEntryBytes,
+  effectWriteBytes,
   type Ledger,
   type LedgerCommit,
   MAX_COMMIT_BYTES,
@@ -13,10 +16,11 @@ import {
   type RecordedLetter,
   type SequenceAdvance,
 } from '../ledger/ledger';
+import type { EventDefinition } from '../shared/event-definition';
 import { type Anomaly, anomaly } from './anomaly';
 import type { DeadLetter, DeadLetterSink } from './dead-letters';
 import type { SourcePartition } from './kafka-event';
-import { type ReadRecord, readRecord } from './record-reading';
+import { type ReadRecord, recordReader } from './record-reading';
 import { type Verdict, verifyPartition } from './verification';
 
 /**
@@ -69,6 +73,8 @@ export interface PartitionOutcome {
 export interface PartitionDependencies {
   readonly ledger: Ledger;
   readonly deadLetters: DeadLetterSink;
+  /** @default the pipeline's event definition (functions/event/definition.ts) */
+  readonly definition?: EventDefinition;
 }
 
 /** Epoch milliseconds after which no more waiting starts (the invocation's remaining time, less a margin). */
@@ -80,8 +86,9 @@ export async function processPartition(
   deadline: Deadline,
 ): Promise<PartitionOutcome> {
   const { ledger, deadLetters } = dependencies;
+  const definition = dependencies.definition ?? eventDefinition;
   const ref: PartitionRef = { topic: partition.topic, partition: partition.partition };
-  const records = partition.records.map(readRecord);
+  const records = partition.records.map(recordReader(definition));
   const byOffset = new Map(records.map((record) => [record.source.offset, record]));
   const handled = new Map<number, HandledRecord>();
   const outcome = (failedAt: number | undefined, error: unknown): PartitionOutcome => ({
@@ -175,10 +182,10 @@ export async function processPartition(
 
     let position = { lastOffset: known.lastOffset, lastSequences: new Map(known.lastSequences) };
     let retryFrom: number | undefined;
-    for (const step of planSteps(ref, verdicts, { isolate })) {
+    for (const step of planSteps(ref, verdicts, { isolate, definition })) {
       const stepStart = step[0]?.record.source.offset;
       if (stepStart === undefined) continue;
-      const { commit, next, letters } = buildCommit(ref, step, position);
+      const { commit, next, letters } = buildCommit(ref, step, position, definition);
       try {
         await ledger.commit(commit);
       } catch (error) {
@@ -256,8 +263,14 @@ function describe(verdict: Verdict): HandledRecord {
   };
 }
 
-/** The ledger entries one verdict writes: its applied event and its dead letters (GAP first). */
-function entriesOf(verdict: Exclude<Verdict, { kind: 'redelivered' }>): {
+/**
+ * The ledger entries one verdict writes: its applied event with its effect's writes, and its dead letters
+ * (GAP first).
+ */
+function entriesOf(
+  verdict: Exclude<Verdict, { kind: 'redelivered' }>,
+  definition: EventDefinition,
+): {
   applied: AppliedEntry | undefined;
   deadLetters: DeadLetterEntry[];
 } {
@@ -267,6 +280,7 @@ function entriesOf(verdict: Exclude<Verdict, { kind: 'redelivered' }>): {
       ? {
           eventId: verdict.eventId,
           event: verdict.event,
+          effects: definition.effect(verdict.event),
           offset: source.offset,
           origin: verdict.origin,
           recordTimestamp: source.timestamp,
@@ -290,41 +304,54 @@ const PROGRESS_ITEM_BYTES = 512;
 
 /**
  * Cuts the verdicts (redeliveries left out) into steps that fit one transaction with their progress items:
- * at most MAX_COMMIT_ITEMS actions and MAX_COMMIT_BYTES. With `isolate`, one record per step (to find a
+ * at most MAX_COMMIT_ITEMS actions and MAX_COMMIT_BYTES. Each item counts once per step, as DynamoDB lets a
+ * transaction touch it once: an effect item several events write is one action (ledger.ts merges them), a
+ * session's progress item one however many records move it. With `isolate`, one record per step (to find a
  * record DynamoDB refuses without saying which).
  */
 export function planSteps(
   ref: PartitionRef,
   verdicts: readonly Verdict[],
-  options: { readonly isolate?: boolean } = {},
+  options: { readonly isolate?: boolean; readonly definition?: EventDefinition } = {},
 ): Verdict[][] {
+  const definition = options.definition ?? eventDefinition;
   const steps: Verdict[][] = [];
   let step: Verdict[] = [];
   let items = 1; // the partition progress item
   let bytes = PROGRESS_ITEM_BYTES;
-  let sessions = new Set<string>();
+  let written = new Set<string>();
   for (const verdict of verdicts) {
     if (verdict.kind === 'redelivered') continue;
-    const { applied, deadLetters } = entriesOf(verdict);
+    const { applied, deadLetters } = entriesOf(verdict, definition);
+    const effects = applied?.effects ?? [];
     const entryBytes =
       (applied ? appliedEntryBytes(ref, applied) : 0) +
+      effects.reduce((sum, write) => sum + effectWriteBytes(write), 0) +
       deadLetters.reduce((sum, entry) => sum + deadLetterEntryBytes(ref, entry), 0);
-    // Its session's progress item the first time the step sees that session.
-    const newSession = () => (verdict.advance && !sessions.has(verdict.advance.producerSession) ? 1 : 0);
+    // Items shared within a step, counted the first time the step writes them: the progress item of the
+    // record's session and the items of its effect.
+    const session = verdict.advance && effectItemId(sessionProgressKey(verdict.advance.producerSession, ref));
+    const shared = new Set([
+      ...(session ? [session] : []),
+      ...effects.map((write) => effectItemId(write.key)),
+    ]);
+    const fresh = () => [...shared].filter((id) => !written.has(id));
+    const sessionBytes = () => (session && !written.has(session) ? PROGRESS_ITEM_BYTES : 0);
     const fits = () =>
-      items + (applied ? 1 : 0) + deadLetters.length + newSession() <= MAX_COMMIT_ITEMS &&
-      bytes + entryBytes + newSession() * PROGRESS_ITEM_BYTES <= MAX_COMMIT_BYTES;
+      items + (applied ? 1 : 0) + deadLetters.length + fresh().length <= MAX_COMMIT_ITEMS &&
+      bytes + entryBytes + sessionBytes() <= MAX_COMMIT_BYTES;
     if (step.length > 0 && (options.isolate || !fits())) {
       steps.push(step);
       step = [];
       items = 1;
       bytes = PROGRESS_ITEM_BYTES;
-      sessions = new Set();
+      written = new Set();
     }
-    items += (applied ? 1 : 0) + deadLetters.length + newSession();
-    bytes += entryBytes + newSession() * PROGRESS_ITEM_BYTES;
+    bytes += entryBytes + sessionBytes();
+    const added = fresh();
+    items += (applied ? 1 : 0) + deadLetters.length + added.length;
+    for (const id of added) written.add(id);
     step.push(verdict);
-    if (verdict.advance) sessions.add(verdict.advance.producerSession);
   }
   if (step.length > 0) steps.push(step);
   return steps;
@@ -343,6 +370,7 @@ export function buildCommit(
   ref: PartitionRef,
   verdicts: readonly Verdict[],
   before: Position,
+  definition: EventDefinition = eventDefinition,
 ): {
   commit: LedgerCommit;
   next: Position;
@@ -358,7 +386,7 @@ export function buildCommit(
     const source = verdict.record.source;
     lastOffset = Math.max(lastOffset, source.offset);
     if (verdict.advance) advanced.set(verdict.advance.producerSession, verdict.advance.partitionSequence);
-    const entries = entriesOf(verdict);
+    const entries = entriesOf(verdict, definition);
     if (entries.applied) applied.push(entries.applied);
     deadLetters.push(...entries.deadLetters);
     for (const entry of entries.deadLetters) {

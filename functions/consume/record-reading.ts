@@ -1,10 +1,12 @@
+import { eventDefinition } from '../event/definition';
 import { isUsableEventId } from '../ledger/keys';
 import type { Origin } from '../ledger/ledger';
-import { type PaymentEvent, PaymentEventSchema } from '../shared/payment-event';
+import { anEvent, type EventDefinition } from '../shared/event-definition';
+import { isJsonObject } from '../shared/json-object';
 import { RecordHeader } from '../shared/record-headers';
 import type { SourceRecord } from './kafka-event';
 
-/** A record read as a payment event, or the reason it cannot be one. */
+/** A record read as an event of the definition, or the reason it cannot be one. */
 export interface ReadRecord {
   readonly source: SourceRecord;
   /** The event id to key the ledger by: the validated body's, else a usable `event-id` header, else none. */
@@ -12,7 +14,7 @@ export interface ReadRecord {
   /** The producer session and sequence from the headers, when both are well-formed. */
   readonly origin: Origin | undefined;
   readonly content:
-    | { readonly ok: true; readonly event: PaymentEvent }
+    | { readonly ok: true; readonly event: object }
     | { readonly ok: false; readonly reason: 'MALFORMED' | 'INVALID'; readonly detail: string };
 }
 
@@ -22,7 +24,16 @@ const PRODUCER_SESSION = /^[A-Za-z0-9._:-]{1,128}$/;
 const SEQUENCE = /^(0|[1-9][0-9]{0,15})$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function readRecord(source: SourceRecord): ReadRecord {
+/** Reads records as events of the pipeline's definition (functions/event/definition.ts). */
+export const readRecord = recordReader(eventDefinition);
+
+/** Reads records as events of `definition`: validated by its schema, identified by its id field. */
+export function recordReader(definition: EventDefinition): (source: SourceRecord) => ReadRecord {
+  return (source) => read(source, definition);
+}
+
+function read(source: SourceRecord, definition: EventDefinition): ReadRecord {
+  const expected = `${anEvent(definition)} as JSON was expected`;
   const headerEventId = headerText(source, RecordHeader.eventId);
   const session = headerText(source, RecordHeader.producerSession);
   const sequence = headerText(source, RecordHeader.partitionSequence);
@@ -46,39 +57,40 @@ export function readRecord(source: SourceRecord): ReadRecord {
   });
 
   if (source.value === undefined || source.value.length === 0) {
-    return rejected('MALFORMED', 'the record has no value; a payment event as JSON was expected');
+    return rejected('MALFORMED', `the record has no value; ${expected}`);
   }
   let body: unknown;
   try {
     body = JSON.parse(utf8.decode(source.value));
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    return rejected(
-      'MALFORMED',
-      `the value is not UTF-8 JSON (${why}); a payment event as JSON was expected`,
-    );
+    return rejected('MALFORMED', `the value is not UTF-8 JSON (${why}); ${expected}`);
   }
-  const bodyEventId =
-    typeof body === 'object' && body !== null ? (body as { eventId?: unknown }).eventId : undefined;
+  const bodyEventId = isJsonObject(body) ? body[definition.idField] : undefined;
   const missing = missingHeader(headerEventId, session, sequence, origin);
   if (missing) return rejected('MALFORMED', missing, bodyEventId);
 
-  const parsed = PaymentEventSchema.safeParse(body);
+  const parsed = definition.schema.safeParse(body);
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 3)
       .map((issue) => `${clip(issue.path.join('.') || 'value')}: ${clip(issue.message, 256)}`)
       .join('; ');
-    return rejected('INVALID', `the value is not a valid payment event (${issues})`, bodyEventId);
-  }
-  if (parsed.data.eventId !== headerEventId) {
     return rejected(
       'INVALID',
-      `the ${RecordHeader.eventId} header "${clip(headerEventId ?? '')}" differs from the event's eventId "${parsed.data.eventId}"; both must name the same event`,
+      `the value is not a valid ${definition.noun.singular} event (${issues})`,
       bodyEventId,
     );
   }
-  return { source, eventId: parsed.data.eventId, origin, content: { ok: true, event: parsed.data } };
+  const eventId = definition.eventId(parsed.data);
+  if (eventId !== headerEventId) {
+    return rejected(
+      'INVALID',
+      `the ${RecordHeader.eventId} header "${clip(headerEventId ?? '')}" differs from the event's ${definition.idField} "${clip(eventId)}"; both must name the same event`,
+      bodyEventId,
+    );
+  }
+  return { source, eventId, origin, content: { ok: true, event: parsed.data } };
 }
 
 function missingHeader(

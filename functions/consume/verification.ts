@@ -1,6 +1,5 @@
 import { type PartitionRef, partitionName } from '../ledger/keys';
 import type { AppliedLocation, Origin, PartitionSnapshot } from '../ledger/ledger';
-import type { PaymentEvent } from '../shared/payment-event';
 import { type Anomaly, anomaly } from './anomaly';
 import type { ReadRecord } from './record-reading';
 
@@ -12,7 +11,7 @@ import type { ReadRecord } from './record-reading';
  * 1. offset at or below the last processed one, and the ledger holds an item for it → redelivered (the event
  *    source mapping retries batches); an offset at or below the progress that the ledger holds nothing for
  *    was skipped (the mapping gave up on it and moved on) and is handled now, late, by rules 2, 3 and 6;
- * 2. not decodable / not a payment event → MALFORMED / INVALID;
+ * 2. not decodable / not an event of the definition → MALFORMED / INVALID;
  * 3. event id applied before at another offset → DUPLICATE;
  * 4. sequence at or below the last one of its producer session on this partition → OUT_OF_ORDER;
  * 5. otherwise → applied.
@@ -31,7 +30,7 @@ export type Verdict =
       readonly kind: 'applied';
       readonly record: ReadRecord;
       readonly eventId: string;
-      readonly event: PaymentEvent;
+      readonly event: object;
       readonly origin: Origin;
       /** The missing range before this record, if any (its own anomaly). */
       readonly gap: Anomaly | undefined;
@@ -93,7 +92,9 @@ export function verifyPartition(
       });
       continue;
     }
-    const eventId = record.content.event.eventId;
+    // A valid record's id is its event's (record-reading.ts checks the header against it).
+    const eventId = record.eventId;
+    if (eventId === undefined) throw new Error(`unreachable: a valid record without an event id at ${at}`);
     const earlier = known.applied.get(eventId);
     const earlierHere = appliedHere.get(eventId);
     if (earlier !== undefined || earlierHere !== undefined) {

@@ -1,6 +1,6 @@
 /** What the ingest function answers a client that sent something it will not publish. */
 
-/** One problem with a request: which field (a path such as `amount` or `[2].currency`) and what is wrong. */
+/** One problem with a request: which field (a path such as `$.field` or `$[2].field`) and what is wrong. */
 export interface FieldIssue {
   readonly field: string;
   readonly problem: string;

@@ -5,12 +5,14 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { eventDefinition } from '../event/definition';
 import { PublishError } from '../shared/errors';
+import type { EventDefinition } from '../shared/event-definition';
 import { createKafka } from '../shared/kafka-client';
 import { createObservability } from '../shared/observability';
 import { IDLE_RETIREMENT, type ProducerSessionOptions, WarmProducer } from '../shared/producer-session';
 import { RequestRejected } from './errors';
-import { publishPayments, type RecordPublisher } from './publish';
+import { publishEvents, type RecordPublisher } from './publish';
 import { parseIngestRequest } from './request';
 import { INTERNAL_ERROR_BODY, ingestErrorResponses, storedBatch, storedSingle } from './responses';
 import type { IngestSettings } from './settings';
@@ -20,8 +22,10 @@ export const SERVICE_NAME = 'ingest';
 /** Time kept back from the Lambda timeout to send a 503 instead of being cut off. */
 const INVOCATION_SAFETY_MARGIN_MS = 500;
 
-export interface IngestDependencies {
+export interface IngestDependencies<E extends object = object> {
   readonly settings: IngestSettings;
+  /** @default the pipeline's event definition (functions/event/definition.ts) */
+  readonly definition?: EventDefinition<E>;
   /** @default a WarmProducer connected with the settings' Kafka configuration */
   readonly publisher?: RecordPublisher;
   /** @default Powertools Logger and Metrics for this service */
@@ -38,7 +42,7 @@ export interface IngestProducerOptions {
 
 /**
  * The warm producer of the ingest function: connects with the settings' Kafka configuration, looks up the
- * payments topic while connecting, logs and counts every session it has to replace.
+ * events topic while connecting, logs and counts every session it has to replace.
  */
 export function createIngestProducer(settings: IngestSettings, options: IngestProducerOptions): WarmProducer {
   const { logger, metrics } = options;
@@ -63,17 +67,19 @@ export function createIngestProducer(settings: IngestSettings, options: IngestPr
  * events through the warm producer, answer where they were stored. Everything that lives across invocations
  * (settings, producer, logger) is made here once, so `handler.ts` calls this at cold start.
  */
-export function createIngestHandler(dependencies: IngestDependencies) {
+export function createIngestHandler<E extends object>(dependencies: IngestDependencies<E>) {
   const { settings } = dependencies;
+  const definition: EventDefinition<E> =
+    dependencies.definition ?? (eventDefinition as unknown as EventDefinition<E>);
   const observability = createObservability(SERVICE_NAME);
   const logger = dependencies.logger ?? observability.logger;
   const metrics = dependencies.metrics ?? observability.metrics;
   const publisher = dependencies.publisher ?? createIngestProducer(settings, { logger, metrics });
 
   const ingest = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
-    const request = parseIngestRequest(event, settings.limits);
+    const request = parseIngestRequest(event, settings.limits, definition);
     const events = request.form === 'single' ? [request.event] : request.events;
-    const stored = await publishPayments(publisher, settings.topic, events);
+    const stored = await publishEvents(publisher, settings.topic, definition, events);
     metrics.addMetric('EventsStored', MetricUnit.Count, stored.length);
     const [first] = stored;
     return request.form === 'single' && first ? storedSingle(first) : storedBatch(stored);

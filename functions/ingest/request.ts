@@ -1,31 +1,37 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod/mini';
+import { eventDefinition } from '../event/definition';
+import { anEvent, type EventDefinition, type EventOf } from '../shared/event-definition';
 import { isJsonObject } from '../shared/json-object';
-import { type PaymentEvent, PaymentEventSchema } from '../shared/payment-event';
 import { type FieldIssue, RequestRejected } from './errors';
 import type { RequestLimits } from './settings';
 
 /**
- * Turns an API Gateway HTTP API (payload v2) request into validated payment events, or rejects it with a
- * 4xx that names the field and the problem. Nothing here publishes: a rejected request leaves no trace.
+ * Turns an API Gateway HTTP API (payload v2) request into events validated by the event definition's schema,
+ * or rejects it with a 4xx that names the field and the problem. Nothing here publishes: a rejected request
+ * leaves no trace.
  *
  * - Single form: the body is one event object. Its event id comes from the `Idempotency-Key` header or the
- *   `eventId` field; when both are present they must be equal.
- * - Batch form: the body is an array of 1..maxBatchEvents event objects, each with its own `eventId`
+ *   definition's id field; when both are present they must be equal.
+ * - Batch form: the body is an array of 1..maxBatchEvents event objects, each with its own id field
  *   (one header cannot be the key of many events, so the header is refused here). One invalid event rejects
  *   the whole batch; the issues of every invalid event are listed.
  *
- * Fields are named as JSONPath from the body: `$.amount`, `$[2].currency`; the header as `Idempotency-Key`.
+ * Fields are named as JSONPath from the body: `$.field`, `$[2].field`; the header as `Idempotency-Key`.
  */
-export type IngestRequest =
-  | { readonly form: 'single'; readonly event: PaymentEvent }
-  | { readonly form: 'batch'; readonly events: readonly PaymentEvent[] };
+export type IngestRequest<E extends object = object> =
+  | { readonly form: 'single'; readonly event: E }
+  | { readonly form: 'batch'; readonly events: readonly E[] };
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 const ROOT = '$';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function parseIngestRequest(event: APIGatewayProxyEventV2, limits: RequestLimits): IngestRequest {
+export function parseIngestRequest<E extends object = EventOf<typeof eventDefinition>>(
+  event: APIGatewayProxyEventV2,
+  limits: RequestLimits,
+  definition: EventDefinition<E> = eventDefinition as unknown as EventDefinition<E>,
+): IngestRequest<E> {
   requirePost(event);
   requireJsonContentType(header(event, 'content-type'));
   const { text, bytes } = bodyText(event, Math.max(limits.maxEventBytes, limits.maxBatchBytes));
@@ -36,11 +42,11 @@ export function parseIngestRequest(event: APIGatewayProxyEventV2, limits: Reques
     isBatch ? limits.maxBatchBytes : limits.maxEventBytes,
     isBatch ? 'a batch' : 'a single event',
   );
-  const body = parseJson(text);
+  const body = parseJson(text, definition);
   const idempotencyKey = header(event, IDEMPOTENCY_KEY_HEADER);
   return Array.isArray(body)
-    ? { form: 'batch', events: validateBatch(body, idempotencyKey, limits.maxBatchEvents) }
-    : { form: 'single', event: validateSingle(body, idempotencyKey) };
+    ? { form: 'batch', events: validateBatch(definition, body, idempotencyKey, limits.maxBatchEvents) }
+    : { form: 'single', event: validateSingle(definition, body, idempotencyKey) };
 }
 
 /** API Gateway HTTP API lower-cases header names (payload v2); other callers may not, so match either way. */
@@ -113,9 +119,10 @@ function requireWithin(bytes: number, maxBytes: number, what: string): void {
   }
 }
 
-function parseJson(text: string): unknown {
+function parseJson(text: string, definition: EventDefinition): unknown {
   if (text.trim() === '') {
-    throw new RequestRejected('INVALID_JSON', 'the body is empty; send a payment event or an array of them', [
+    const what = anEvent(definition);
+    throw new RequestRejected('INVALID_JSON', `the body is empty; send ${what} or an array of them`, [
       { field: ROOT, problem: 'is empty' },
     ]);
   }
@@ -129,51 +136,59 @@ function parseJson(text: string): unknown {
   }
 }
 
-function validateSingle(body: unknown, idempotencyKey: string | undefined): PaymentEvent {
-  if (!isJsonObject(body)) throw notAnEvent(ROOT, body);
-  const bodyKey = body.eventId;
+function validateSingle<E extends object>(
+  definition: EventDefinition<E>,
+  body: unknown,
+  idempotencyKey: string | undefined,
+): E {
+  if (!isJsonObject(body)) throw notAnEvent(definition, ROOT, body);
+  const { idField } = definition;
+  const idPath = fieldPath(ROOT, [idField]);
+  const bodyKey = body[idField];
   if (idempotencyKey !== undefined && bodyKey !== undefined && bodyKey !== idempotencyKey) {
     throw new RequestRejected(
       'IDEMPOTENCY_KEY_MISMATCH',
-      `the ${IDEMPOTENCY_KEY_HEADER} header and eventId differ; send one, or the same value in both`,
+      `the ${IDEMPOTENCY_KEY_HEADER} header and ${idField} differ; send one, or the same value in both`,
       [
         {
           field: IDEMPOTENCY_KEY_HEADER,
-          problem: `is "${idempotencyKey}" but $.eventId is ${JSON.stringify(bodyKey)}; they must be equal`,
+          problem: `is "${idempotencyKey}" but ${idPath} is ${JSON.stringify(bodyKey)}; they must be equal`,
         },
       ],
     );
   }
   const fromHeader = bodyKey === undefined && idempotencyKey !== undefined;
-  const result = PaymentEventSchema.safeParse(fromHeader ? { ...body, eventId: idempotencyKey } : body);
+  const result = definition.schema.safeParse(fromHeader ? { ...body, [idField]: idempotencyKey } : body);
   const issues = result.success
     ? []
-    : fieldIssues(result.error, ROOT).map((issue) =>
-        fromHeader && issue.field === '$.eventId' ? { ...issue, field: IDEMPOTENCY_KEY_HEADER } : issue,
+    : fieldIssues(result.error, ROOT, definition).map((issue) =>
+        fromHeader && issue.field === idPath ? { ...issue, field: IDEMPOTENCY_KEY_HEADER } : issue,
       );
   if (idempotencyKey === undefined && bodyKey === undefined) {
     throw new RequestRejected(
       'MISSING_IDEMPOTENCY_KEY',
-      `no idempotency key: send an ${IDEMPOTENCY_KEY_HEADER} header or an eventId field`,
+      `no idempotency key: send an ${IDEMPOTENCY_KEY_HEADER} header or an ${idField} field`,
       [
-        { field: '$.eventId', problem: `is required (or send the ${IDEMPOTENCY_KEY_HEADER} header)` },
-        ...issues.filter((issue) => issue.field !== '$.eventId'),
+        { field: idPath, problem: `is required (or send the ${IDEMPOTENCY_KEY_HEADER} header)` },
+        ...issues.filter((issue) => issue.field !== idPath),
       ],
     );
   }
   if (result.success) return result.data;
-  throw schemaViolation('the payment event is invalid', issues);
+  throw schemaViolation(`the ${definition.noun.singular} event is invalid`, issues);
 }
 
-function validateBatch(
+function validateBatch<E extends object>(
+  definition: EventDefinition<E>,
   body: readonly unknown[],
   idempotencyKey: string | undefined,
   maxEvents: number,
-): PaymentEvent[] {
+): E[] {
+  const { idField } = definition;
   if (idempotencyKey !== undefined) {
     throw new RequestRejected(
       'IDEMPOTENCY_KEY_WITH_BATCH',
-      `the ${IDEMPOTENCY_KEY_HEADER} header applies to a single event; in a batch every event carries its own eventId`,
+      `the ${IDEMPOTENCY_KEY_HEADER} header applies to a single event; in a batch every event carries its own ${idField}`,
       [{ field: IDEMPOTENCY_KEY_HEADER, problem: 'must not be sent with a batch' }],
     );
   }
@@ -190,38 +205,37 @@ function validateBatch(
     );
   }
 
-  const events: PaymentEvent[] = [];
+  const events: E[] = [];
   const issues: FieldIssue[] = [];
   const missingKeys: FieldIssue[] = [];
   const firstIndexOf = new Map<string, number>();
   body.forEach((item, index) => {
     const path = `${ROOT}[${index}]`;
     if (!isJsonObject(item)) {
-      issues.push(...notAnEvent(path, item).issues);
+      issues.push(...notAnEvent(definition, path, item).issues);
       return;
     }
-    if (item.eventId === undefined) {
-      missingKeys.push({
-        field: `${path}.eventId`,
-        problem: 'is required: every event of a batch has its own',
-      });
+    const idPath = fieldPath(path, [idField]);
+    if (item[idField] === undefined) {
+      missingKeys.push({ field: idPath, problem: 'is required: every event of a batch has its own' });
     }
-    const result = PaymentEventSchema.safeParse(item);
+    const result = definition.schema.safeParse(item);
     if (!result.success) {
-      // A missing eventId is reported once, as a missing idempotency key.
-      const missing = item.eventId === undefined ? `${path}.eventId` : undefined;
-      issues.push(...fieldIssues(result.error, path).filter((issue) => issue.field !== missing));
+      // A missing id is reported once, as a missing idempotency key.
+      const missing = item[idField] === undefined ? idPath : undefined;
+      issues.push(...fieldIssues(result.error, path, definition).filter((issue) => issue.field !== missing));
       return;
     }
-    const first = firstIndexOf.get(result.data.eventId);
+    const eventId = definition.eventId(result.data);
+    const first = firstIndexOf.get(eventId);
     if (first !== undefined) {
       issues.push({
-        field: `${path}.eventId`,
-        problem: `duplicates ${ROOT}[${first}].eventId "${result.data.eventId}"`,
+        field: idPath,
+        problem: `duplicates ${fieldPath(`${ROOT}[${first}]`, [idField])} "${eventId}"`,
       });
       return;
     }
-    firstIndexOf.set(result.data.eventId, index);
+    firstIndexOf.set(eventId, index);
     events.push(result.data);
   });
 
@@ -229,7 +243,7 @@ function validateBatch(
   if (missingKeys.length > 0) {
     throw new RequestRejected(
       'MISSING_IDEMPOTENCY_KEY',
-      `${missingKeys.length} event(s) have no eventId (the idempotency key); ${rejectedWhole}`,
+      `${missingKeys.length} event(s) have no ${idField} (the idempotency key); ${rejectedWhole}`,
       [...missingKeys, ...issues],
     );
   }
@@ -245,9 +259,10 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function notAnEvent(path: string, value: unknown): RequestRejected {
-  return schemaViolation('the body is not a payment event', [
-    { field: path, problem: `must be a payment event object, got ${describe(value)}` },
+function notAnEvent(definition: EventDefinition, path: string, value: unknown): RequestRejected {
+  const what = anEvent(definition);
+  return schemaViolation(`the body is not ${what}`, [
+    { field: path, problem: `must be ${what} object, got ${describe(value)}` },
   ]);
 }
 
@@ -256,13 +271,17 @@ function schemaViolation(message: string, issues: readonly FieldIssue[]): Reques
 }
 
 /** Flattens zod issues into `{ field, problem }`, one per offending field. */
-export function fieldIssues(error: z.core.$ZodError, root: string): FieldIssue[] {
+export function fieldIssues(
+  error: z.core.$ZodError,
+  root: string,
+  definition: EventDefinition,
+): FieldIssue[] {
   return error.issues.flatMap((issue): FieldIssue[] => {
     const field = fieldPath(root, issue.path);
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
         field: fieldPath(field, [key]),
-        problem: 'is not a field of a payment event',
+        problem: `is not a field of ${anEvent(definition)}`,
       }));
     }
     if (issue.code === 'invalid_key') {

@@ -6,7 +6,7 @@ import type {
 } from 'aws-lambda';
 import { PublishError } from '../shared/errors';
 import { RequestRejected } from './errors';
-import type { StoredPayment } from './publish';
+import type { StoredEvent } from './publish';
 
 /**
  * Response bodies of the ingest function (all JSON):
@@ -33,11 +33,11 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   };
 }
 
-export function storedSingle(stored: StoredPayment): JsonResponse {
+export function storedSingle(stored: StoredEvent): JsonResponse {
   return json(201, stored);
 }
 
-export function storedBatch(stored: readonly StoredPayment[]): JsonResponse {
+export function storedBatch(stored: readonly StoredEvent[]): JsonResponse {
   return json(200, { results: stored });
 }
 
@@ -76,7 +76,7 @@ export function ingestErrorResponses(
         {
           code: 'KAFKA_UNAVAILABLE',
           message:
-            'the payment event(s) could not be confirmed as stored; retry with the same event id(s) after Retry-After seconds',
+            'the event(s) could not be confirmed as stored; retry with the same event id(s) after Retry-After seconds',
         },
         { 'Retry-After': String(options.retryAfterSeconds) },
       );

@@ -11,6 +11,9 @@
  * | partition progress   | `PARTITION#<topic>-<n>`     | `PROGRESS`                            |
  * | session progress     | `SESSION#<producerSession>` | `PARTITION#<topic>-<n>`               |
  *
+ * Items an event's effect writes (functions/shared/event-definition.ts) have keys of their own choosing,
+ * outside these prefixes.
+ *
  * A record has at most one dead letter of its own (its verdict) and one GAP (the range missing before it),
  * so a record's items are found by its coordinates alone.
  *
@@ -33,8 +36,15 @@ export const APPLIED_SORT_KEY = 'APPLIED';
 export const PROGRESS_SORT_KEY = 'PROGRESS';
 export const DEAD_LETTER_PREFIX = 'DEAD_LETTER#';
 
+const LEDGER_OWNED_PREFIXES = ['EVENT#', 'PARTITION#', 'SESSION#'] as const;
+
+/** Whether a partition key is one of the ledger's own (effects keep clear of them). */
+export function isLedgerOwnedKey(pk: string): boolean {
+  return LEDGER_OWNED_PREFIXES.some((prefix) => pk.startsWith(prefix));
+}
+
 /**
- * Event ids that may key ledger items: the PaymentEventSchema identifier rule. An id read from a record that
+ * Event ids that may key ledger items: the identifier rule of functions/shared/schema-fields.ts. An id read from a record that
  * failed validation can be anything (megabytes, any characters); DynamoDB rejects keys over 2048 bytes, which
  * would block the partition, so such records are keyed by their coordinates instead.
  */

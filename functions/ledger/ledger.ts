@@ -7,7 +7,8 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { PaymentEvent } from '../shared/payment-event';
+import type { EffectWrite } from '../shared/event-definition';
+import { effectAction, mergeEffects } from './effects';
 import { LedgerConflictError, LedgerRejectedError, LedgerUnavailableError } from './errors';
 import {
   APPLIED_SORT_KEY,
@@ -69,7 +70,10 @@ export interface RecordedLetter {
 
 export interface AppliedEntry {
   readonly eventId: string;
-  readonly event: PaymentEvent;
+  /** The event as validated; the applied item keeps it whole under its `event` attribute. */
+  readonly event: object;
+  /** The writes of the event's effect, merged per item with the rest of the step's (none if absent). */
+  readonly effects?: readonly EffectWrite[] | undefined;
   readonly offset: number;
   readonly origin: Origin;
   readonly recordTimestamp: number;
@@ -123,6 +127,11 @@ const MAX_UNPROCESSED_ROUNDS = 8;
  */
 export function appliedEntryBytes(ref: PartitionRef, entry: AppliedEntry): number {
   return itemBytes(appliedItem(ref, entry, ESTIMATE_TIME));
+}
+
+/** Bytes one effect write adds to a step at most (an item written by several events counts each time). */
+export function effectWriteBytes(write: EffectWrite): number {
+  return itemBytes({ ...write.key, ...write.add, ...write.set });
 }
 
 export function deadLetterEntryBytes(ref: PartitionRef, entry: DeadLetterEntry): number {
@@ -267,6 +276,17 @@ export class DynamoDbLedger implements Ledger {
         },
       });
     }
+    const effects = mergeEffects(
+      commit.applied.flatMap((entry) =>
+        (entry.effects ?? []).map((write) => ({ offset: entry.offset, write })),
+      ),
+    );
+    for (const effect of effects) {
+      described.push(`effect on ${effect.key.pk} / ${effect.key.sk} (offsets ${effect.offsets.join(', ')})`);
+      // A refusal names the record only when one record wrote the item; otherwise the step is bisected.
+      offsets.push(effect.offsets.length === 1 ? effect.offsets[0] : undefined);
+      actions.push(effectAction(this.tableName, effect));
+    }
     for (const session of commit.sessions) {
       described.push(`producer session ${session.producerSession} on ${name} moved past ${session.expected}`);
       offsets.push(undefined);
@@ -352,10 +372,15 @@ export class DynamoDbLedger implements Ledger {
   }
 }
 
+/**
+ * The item that proves an event applied: the ledger's own attributes (id, coordinates, origin) and the event
+ * nested under `event`, so no event field can overwrite them whatever it is called.
+ */
 function appliedItem(ref: PartitionRef, entry: AppliedEntry, now: string): Record<string, unknown> {
   return {
     ...appliedEventKey(entry.eventId),
     kind: 'applied',
+    eventId: entry.eventId,
     topic: ref.topic,
     partition: ref.partition,
     offset: entry.offset,
@@ -363,7 +388,7 @@ function appliedItem(ref: PartitionRef, entry: AppliedEntry, now: string): Recor
     partitionSequence: entry.origin.partitionSequence,
     recordTimestamp: entry.recordTimestamp,
     appliedAt: now,
-    ...entry.event,
+    event: entry.event,
   };
 }
 

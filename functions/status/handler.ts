@@ -5,7 +5,7 @@ import { createStatusHandler } from './status-handler';
 const settings = readLedgerSettings(process.env);
 
 /**
- * GET /payments/{eventId} (API Gateway HTTP API, payload v2): a read-only view of the ledger. Settings are
+ * GET /<events>/{<id field>} (API Gateway HTTP API, payload v2): a read-only view of the ledger. Settings are
  * read and the DynamoDB client created once per execution environment.
  */
 export const handler = createStatusHandler({

@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: sends N payments through the local pipeline behind a proxy that loses produce
+ * `npm run demo`: sends N events through the local pipeline behind a proxy that loses produce
  * acknowledgements, once with producer idempotence on and once off, then replaces the producer session and
  * has clients retry some events. Prints a side-by-side table and writes an HTML report with a chart.
  *
@@ -11,6 +11,7 @@ import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { eventDefinition } from '../../functions/event/definition';
 import { integerSetting } from '../../functions/shared/config';
 import { ConfigError } from '../../functions/shared/errors';
 import { formatTable, renderHtml } from './report';
@@ -122,7 +123,7 @@ async function main(): Promise<number> {
   const { scenario, reportDir } = settings;
   await mkdir(reportDir, { recursive: true });
   console.log(
-    `Sending ${scenario.events.toLocaleString('en-US')} payments through the local pipeline; ` +
+    `Sending ${scenario.events.toLocaleString('en-US')} ${eventDefinition.noun.plural} through the local pipeline; ` +
       `${Math.round(scenario.dropShare * 100)}% of produce acknowledgements are lost after the write.\n`,
   );
 

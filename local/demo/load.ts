@@ -1,28 +1,19 @@
-/** A payment event as the demo's clients send it (the ingest API's request body). */
-export interface DemoPayment {
-  readonly eventId: string;
-  readonly accountId: string;
-  readonly type: 'capture';
-  readonly amount: number;
-  readonly currency: 'EUR';
-  readonly occurredAt: string;
-}
+import { eventDefinition } from '../../functions/event/definition';
+import { type EventOf, eventRoutes } from '../../functions/shared/event-definition';
 
-export function demoPayments(prefix: string, count: number, accounts = 50): DemoPayment[] {
-  const occurredAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  return Array.from({ length: count }, (_, index) => ({
-    eventId: `${prefix}-${String(index).padStart(6, '0')}`,
-    accountId: `acct-${index % accounts}`,
-    type: 'capture',
-    amount: 100 + (index % 900),
-    currency: 'EUR',
-    occurredAt,
-  }));
+/** An event as the demo's clients send it (the ingest API's request body): a sample of the definition. */
+export type DemoEvent = EventOf<typeof eventDefinition>;
+
+/** `count` sample events with ids `<prefix>-000000`, … spread over `groups` ordering keys. */
+export function demoEvents(prefix: string, count: number, groups = 50): DemoEvent[] {
+  return Array.from({ length: count }, (_, index) =>
+    eventDefinition.sample(`${prefix}-${String(index).padStart(6, '0')}`, index % groups),
+  );
 }
 
 export interface LoadPlan {
   readonly url: string;
-  readonly payments: readonly DemoPayment[];
+  readonly events: readonly DemoEvent[];
   /** Events per POST (the ingest API takes a JSON array as one batch). */
   readonly perRequest: number;
   readonly concurrency: number;
@@ -42,14 +33,14 @@ export interface LoadResult {
 }
 
 /**
- * Sends the payments as a set of clients would: batches of events, several requests in flight, and a retry
+ * Sends the events as a set of clients would: batches of events, several requests in flight, and a retry
  * with the same event ids whenever the answer is a 5xx or no answer at all (the ingest API asks for exactly
  * that: the first attempt may have been stored).
  */
-export async function sendPayments(plan: LoadPlan): Promise<LoadResult> {
-  const batches: DemoPayment[][] = [];
-  for (let start = 0; start < plan.payments.length; start += plan.perRequest) {
-    batches.push(plan.payments.slice(start, start + plan.perRequest));
+export async function sendEvents(plan: LoadPlan): Promise<LoadResult> {
+  const batches: DemoEvent[][] = [];
+  for (let start = 0; start < plan.events.length; start += plan.perRequest) {
+    batches.push(plan.events.slice(start, start + plan.perRequest));
   }
   const acknowledged = new Set<string>();
   const maxAttempts = plan.maxAttempts ?? 10;
@@ -58,7 +49,7 @@ export async function sendPayments(plan: LoadPlan): Promise<LoadResult> {
   let eventsResent = 0;
   let unacknowledged = 0;
 
-  async function send(batch: readonly DemoPayment[]): Promise<void> {
+  async function send(batch: readonly DemoEvent[]): Promise<void> {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (attempt > 1) {
         eventsResent += batch.length;
@@ -67,7 +58,7 @@ export async function sendPayments(plan: LoadPlan): Promise<LoadResult> {
       requests++;
       let status: number;
       try {
-        const response = await fetch(`${plan.url}/payments`, {
+        const response = await fetch(`${plan.url}${eventRoutes(eventDefinition).collection}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(batch),
@@ -78,7 +69,7 @@ export async function sendPayments(plan: LoadPlan): Promise<LoadResult> {
         continue; // no answer: the events may or may not be stored, so send the same ids again
       }
       if (status >= 200 && status < 300) {
-        for (const payment of batch) acknowledged.add(payment.eventId);
+        for (const event of batch) acknowledged.add(eventDefinition.eventId(event));
         plan.onProgress?.(acknowledged.size);
         return;
       }

@@ -131,7 +131,7 @@ export function renderHtml(results: readonly ScenarioResult[], context: ReportCo
 th,td{padding:.3em .8em;border-bottom:1px solid #ddd}td{text-align:right;font-variant-numeric:tabular-nums}
 th[scope=row]{text-align:left;font-weight:normal}</style></head><body>
 <h1>Exactly-once under lost acknowledgements</h1>
-<p>${context.events.toLocaleString('en-US')} payment events sent through the local pipeline in requests of
+<p>${context.events.toLocaleString('en-US')} events sent through the local pipeline in requests of
 ${context.perRequest}, with a proxy in front of the broker that lost ${Math.round(context.dropShare * 100)}% of the produce
 acknowledgements after the write. The producer retries what it believes lost; with idempotence the broker recognises the retry,
 without it the record is stored twice and the consumer has to catch it. The last column replaces the producer session and has

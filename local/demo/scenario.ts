@@ -1,13 +1,14 @@
 /**
  * One demo scenario, run in its own process (the handlers read their settings once per process, as in one
  * Lambda execution environment): the local pipeline behind a proxy that loses produce acknowledgements,
- * N payments sent through the HTTP API, then the counts. Started by local/demo/index.ts over IPC.
+ * N events sent through the HTTP API, then the counts. Started by local/demo/index.ts over IPC.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { Kafka, logLevel } from 'kafkajs';
+import { eventDefinition } from '../../functions/event/definition';
 import { createIngestHandler } from '../../functions/ingest/ingest-handler';
 import { readIngestSettings } from '../../functions/ingest/settings';
 import { createLedgerClient } from '../../functions/ledger/client';
@@ -16,7 +17,7 @@ import { createKafka } from '../../functions/shared/kafka-client';
 import { WarmProducer } from '../../functions/shared/producer-session';
 import { createMemoryStorage } from '../broker/storage';
 import { type LocalPipeline, recordsInTopic, startLocalPipeline, tallyLedger } from '../pipeline';
-import { demoPayments, type LoadResult, sendPayments } from './load';
+import { demoEvents, type LoadResult, sendEvents } from './load';
 import { countingDuplicates, type DuplicateCount, withoutIdempotence } from './seams';
 
 /** The demo runs with the default names, as `npm start` does. */
@@ -169,16 +170,16 @@ export async function runScenario(
     ingest: ingestHandler,
   });
   try {
-    const payments = demoPayments(request.idempotence ? 'on' : 'off', request.events);
-    const load = await sendPayments({
+    const events = demoEvents(request.idempotence ? 'on' : 'off', request.events);
+    const load = await sendEvents({
       url: pipeline.httpUrl,
-      payments,
+      events,
       perRequest: request.perRequest,
       concurrency: request.concurrency,
-      onProgress: (done) => report({ type: 'progress', label, done, total: payments.length }),
+      onProgress: (done) => report({ type: 'progress', label, done, total: events.length }),
     });
     await drained(pipeline);
-    const main = await measure(pipeline, load, payments.length, brokerDuplicates);
+    const main = await measure(pipeline, load, events.length, brokerDuplicates);
     const results: ScenarioResult[] = [{ label, measure: main }];
 
     if (request.sessionReplacementRetries > 0) {
@@ -186,14 +187,14 @@ export async function runScenario(
       // failure) and clients that retry events already stored. The broker sees a new producer id.
       pipeline.lostAcknowledgements?.setDropShare(0);
       await publisher?.close();
-      const step = Math.max(1, Math.floor(payments.length / request.sessionReplacementRetries));
-      const retried = payments
+      const step = Math.max(1, Math.floor(events.length / request.sessionReplacementRetries));
+      const retried = events
         .filter((_, index) => index % step === 0)
         .slice(0, request.sessionReplacementRetries);
       const phaseLabel = 'new session + client retries';
-      const again = await sendPayments({
+      const again = await sendEvents({
         url: pipeline.httpUrl,
-        payments: retried,
+        events: retried,
         perRequest: request.perRequest,
         concurrency: request.concurrency,
         onProgress: (done) => report({ type: 'progress', label: phaseLabel, done, total: retried.length }),

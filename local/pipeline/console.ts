@@ -1,3 +1,5 @@
+import { eventDefinition } from '../../functions/event/definition';
+import { eventRoutes } from '../../functions/shared/event-definition';
 import type { LocalPipeline } from './index';
 
 /**
@@ -64,17 +66,16 @@ export class StatusConsole {
 /** What `npm start` prints once everything is listening: addresses and a request to try. */
 export function welcome(pipeline: LocalPipeline, partitions: number): string {
   const url = pipeline.httpUrl;
-  const example = JSON.stringify({
-    accountId: 'acct-1',
-    type: 'capture',
-    amount: 1250,
-    currency: 'EUR',
-    occurredAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-  });
+  const { noun, idField } = eventDefinition;
+  const { collection, item } = eventRoutes(eventDefinition);
+  const eventId = `${noun.singular}-0001`;
+  // The id travels in the Idempotency-Key header, so the example body leaves the id field out.
+  const { [idField]: _id, ...body } = eventDefinition.sample(eventId, 1) as Record<string, unknown>;
+  const example = JSON.stringify(body);
   return [
     `Local ${pipeline.names.appName} pipeline is running (data in ${pipeline.dataDir})`,
     '',
-    `  HTTP API    ${url}    POST /payments · GET /payments/{eventId}`,
+    `  HTTP API    ${url}    POST ${collection} · GET ${item}`,
     `  Kafka       ${pipeline.kafkaBrokers.join(',')}    topics ${pipeline.names.topic} (${partitions} partitions), ${pipeline.names.deadLetterTopic}`,
     ...(pipeline.kafkaSecurity
       ? [`              ${pipeline.kafkaSecurity}; ingest and consume hold their roles' policies from lib/`]
@@ -82,13 +83,13 @@ export function welcome(pipeline: LocalPipeline, partitions: number): string {
     `  Ledger      ${pipeline.ledgerEndpoint}    DynamoDB API, table ${pipeline.names.ledgerTable}`,
     `  On failure  ${pipeline.onFailure}`,
     '',
-    'Send a payment (the Idempotency-Key makes retries safe), then ask where it is:',
+    `Send a ${noun.singular} (the Idempotency-Key makes retries safe), then ask where it is:`,
     '',
-    `  curl -i -X POST ${url}/payments \\`,
-    `    -H 'content-type: application/json' -H 'idempotency-key: pay-0001' \\`,
+    `  curl -i -X POST ${url}${collection} \\`,
+    `    -H 'content-type: application/json' -H 'idempotency-key: ${eventId}' \\`,
     `    -d '${example}'`,
     '',
-    `  curl -i ${url}/payments/pay-0001`,
+    `  curl -i ${url}${collection}/${eventId}`,
     '',
     'Ctrl-C stops everything; starting again resumes with the data kept.',
     '',

@@ -3,8 +3,10 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Kafka, logLevel } from 'kafkajs';
+import { eventDefinition } from '../../functions/event/definition';
 import { createLedgerClient } from '../../functions/ledger/client';
 import { type AppNames, appNames } from '../../functions/shared/app-names';
+import { eventRoutes } from '../../functions/shared/event-definition';
 import { kafkaTopicAdmin } from '../../functions/topics/kafka-topic-admin';
 import { type RunningBroker, startBroker } from '../broker';
 import type { BrokerStorage } from '../broker/storage';
@@ -293,12 +295,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     // Started last and closed first (cleanup runs in reverse): no new requests once closing begins.
     const requests = { ok: 0, rejected: 0, failed: 0 };
     const httpPort = options.httpPort ?? 3000;
+    const routes = eventRoutes(eventDefinition);
     const gateway: HttpGateway = await startHttpGateway({
       host,
       port: httpPort,
       routes: [
         {
-          routeKey: 'POST /payments',
+          routeKey: `POST ${routes.collection}`,
           target: {
             name: 'ingest',
             handler: options.ingest ?? handlers.ingest,
@@ -306,7 +309,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
           },
         },
         {
-          routeKey: 'GET /payments/{eventId}',
+          routeKey: `GET ${routes.item}`,
           target: { name: 'status', handler: handlers.status, timeoutMs: STATUS_TIMEOUT_MS },
         },
       ],

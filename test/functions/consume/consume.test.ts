@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ConsumeResponse, consumeBatch, createConsumeHandler } from '../../../functions/consume/consume';
 import { KafkaEventError } from '../../../functions/consume/errors';
+import { eventDefinition } from '../../../functions/event/definition';
 import { DynamoDbLedger } from '../../../functions/ledger/ledger';
+import { anomalyBatch, validBatch } from '../../helpers/msk-events';
 import {
   itemsOfKind,
   lambdaContext,
@@ -15,9 +16,6 @@ import {
   startTestLedger,
   type TestLedger,
 } from './support';
-
-const fixture = (name: string): MSKEvent =>
-  JSON.parse(readFileSync(new URL(`../../events/${name}`, import.meta.url), 'utf8')) as MSKEvent;
 
 /** The event source mapping's retry: the batch again, from the reported offset of each failed partition. */
 function redeliveryOf(event: MSKEvent, response: ConsumeResponse): MSKEvent {
@@ -57,7 +55,7 @@ describe('consume handler with the embedded ledger', () => {
   afterEach(() => ledger.close());
 
   it('applies a batch once however often it is delivered', async () => {
-    const event = fixture('msk-payments.json');
+    const event = validBatch();
 
     expect(await consume(event)).toEqual({ batchItemFailures: [] });
     const once = await ledger.dump();
@@ -70,16 +68,12 @@ describe('consume handler with the embedded ledger', () => {
       ['pay-1002', 0, 16],
       ['pay-2001', 1, 3],
     ]);
-    expect(itemsOfKind(once, 'applied')[0]).toMatchObject({
-      amount: 1250,
-      currency: 'EUR',
-      accountId: 'acct-7',
-    });
+    expect(itemsOfKind(once, 'applied')[0]?.event).toEqual(eventDefinition.sample('pay-1001', 7));
     expect(sink.letters).toEqual([]);
   });
 
   it('dead-letters each anomaly once with its reason and coordinates, and applies the rest once', async () => {
-    const event = fixture('msk-anomalies.json');
+    const event = anomalyBatch();
 
     expect(await consume(event)).toEqual({ batchItemFailures: [] });
     expect(await consume(event)).toEqual({ batchItemFailures: [] });
@@ -121,8 +115,8 @@ describe('consume handler with the embedded ledger', () => {
 
   it('fails a partition from its first dead letter when the dead-letter topic is unavailable, then recovers', async () => {
     const event = mskEvent([
-      ...(fixture('msk-anomalies.json').records['payments-0'] ?? []),
-      ...(fixture('msk-payments.json').records['payments-1'] ?? []),
+      ...(anomalyBatch().records['payments-0'] ?? []),
+      ...(validBatch().records['payments-1'] ?? []),
     ]);
     sink.failing = true;
 

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import type { MSKEvent } from 'aws-lambda';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readConsumeConfig } from '../../../functions/consume/config';
@@ -15,6 +13,7 @@ import {
   type TestKafka,
   topicKnownEverywhere,
 } from '../../helpers/kafka';
+import { anomalyBatch } from '../../helpers/msk-events';
 import {
   itemsOfKind,
   lambdaContext,
@@ -25,9 +24,7 @@ import {
   type TestLedger,
 } from './support';
 
-const anomalies = JSON.parse(
-  readFileSync(new URL('../../events/msk-anomalies.json', import.meta.url), 'utf8'),
-) as MSKEvent;
+const anomalies = anomalyBatch();
 const SOURCE_SESSION = '0b6c1e52-8d4f-4b7a-9a57-3f1f4f0a9e11';
 
 /** The consume function wired from its environment, exactly as at a Lambda cold start. */

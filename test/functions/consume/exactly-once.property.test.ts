@@ -5,18 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_DETAIL_BYTES } from '../../../functions/consume/anomaly';
 import { consumeBatch, createConsumeHandler } from '../../../functions/consume/consume';
 import { DeadLetterHeader, toDeadLetterRecord } from '../../../functions/consume/dead-letters';
+import { eventDefinition } from '../../../functions/event/definition';
 import { LedgerUnavailableError } from '../../../functions/ledger/errors';
 import { DynamoDbLedger } from '../../../functions/ledger/ledger';
 import { ensureLedgerTable } from '../../../local/ledger-store';
 import {
+  eventRecord,
   InterposedLedger,
   itemsOfKind,
   lambdaContext,
   MemoryDeadLetterSink,
   mskEvent,
   mskRecord,
-  payment,
-  paymentRecord,
   quietObservability,
   startTestLedger,
   type TestLedger,
@@ -109,9 +109,10 @@ function partitionLog(steps: readonly Step[]): MSKRecord[] {
     ) {
       const value = {
         malformed: '{"truncated":',
-        invalid: JSON.stringify(payment(fresh, { amount: 0 })),
-        'huge-field': JSON.stringify({ ...payment(fresh), [`x${'y'.repeat(POISON_BYTES)}`]: 1 }),
-        'huge-event-id': JSON.stringify(payment(fresh)),
+        // Only the id: the definition's schema refuses it.
+        invalid: JSON.stringify({ [eventDefinition.idField]: fresh }),
+        'huge-field': JSON.stringify({ ...sample(fresh), [`x${'y'.repeat(POISON_BYTES)}`]: 1 }),
+        'huge-event-id': JSON.stringify(sample(fresh)),
       }[step.kind];
       const eventIdHeader = step.kind === 'huge-event-id' ? 'z'.repeat(POISON_BYTES) : fresh;
       const headers = {
@@ -130,7 +131,7 @@ function partitionLog(steps: readonly Step[]): MSKRecord[] {
     if (step.kind === 'out-of-order') sequence = Math.max(0, next - step.back);
     if (step.kind !== 'out-of-order' || next === 0) next = sequence + 1;
     ids.push(eventId);
-    records.push(paymentRecord({ eventId, session, sequence, offset }));
+    records.push(eventRecord(eventDefinition, sample(eventId), { session, sequence, offset }));
   }
   return records;
 }
@@ -148,26 +149,25 @@ function expectedApplied(records: readonly MSKRecord[]): Map<string, number> {
     const sequence = Number(header('partition-sequence'));
     const before = last.get(session) ?? -1;
     if (sequence > before) last.set(session, sequence);
-    let event: { eventId?: string; amount?: number } | undefined;
+    let body: unknown;
     try {
-      event = JSON.parse(Buffer.from(record.value, 'base64').toString()) as {
-        eventId?: string;
-        amount?: number;
-      };
+      body = JSON.parse(Buffer.from(record.value, 'base64').toString());
     } catch {
       continue;
     }
-    if (!event?.eventId || !event.amount) continue;
-    // The schema is strict, and the event-id header must name the body's event.
-    if (Object.keys(event).some((field) => !KNOWN_FIELDS.has(field))) continue;
-    if (header('event-id') !== event.eventId) continue;
-    if (applied.has(event.eventId) || sequence <= before) continue;
-    applied.set(event.eventId, record.offset);
+    // Valid is what the definition's schema accepts; the event-id header must name the body's event.
+    const parsed = eventDefinition.schema.safeParse(body);
+    if (!parsed.success) continue;
+    const eventId = eventDefinition.eventId(parsed.data);
+    if (header('event-id') !== eventId) continue;
+    if (applied.has(eventId) || sequence <= before) continue;
+    applied.set(eventId, record.offset);
   }
   return applied;
 }
 
-const KNOWN_FIELDS = new Set(Object.keys(payment('x')));
+/** A valid event of the pipeline's definition with this id. */
+const sample = (eventId: string) => eventDefinition.sample(eventId, 0);
 
 const stable = (items: Record<string, unknown>[]) =>
   items.map(({ appliedAt: _a, recordedAt: _r, updatedAt: _u, ...rest }) => rest);

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readConsumeConfig } from '../../../functions/consume/config';
 import { ConfigError } from '../../../functions/shared/errors';
+import { validBatch } from '../../helpers/msk-events';
 import { itemsOfKind, lambdaContext, startTestLedger } from './support';
 
 const valid = {
@@ -58,9 +58,7 @@ describe('consume handler module', () => {
       vi.stubEnv('KAFKA_BROKERS', '127.0.0.1:9');
       vi.stubEnv('DYNAMODB_ENDPOINT', ledger.store.endpoint);
       const { handler } = await import('../../../functions/consume/handler');
-      const event = JSON.parse(
-        readFileSync(new URL('../../events/msk-payments.json', import.meta.url), 'utf8'),
-      );
+      const event = validBatch();
 
       expect(await handler(event, lambdaContext())).toEqual({ batchItemFailures: [] });
       expect(itemsOfKind(await ledger.dump(), 'applied')).toHaveLength(3);

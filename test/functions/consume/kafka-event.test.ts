@@ -1,15 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { KafkaEventError } from '../../../functions/consume/errors';
 import { decodeKafkaEvent } from '../../../functions/consume/kafka-event';
+import { eventDefinition } from '../../../functions/event/definition';
+import { selfManagedBatch, validBatch } from '../../helpers/msk-events';
 import { mskEvent, mskRecord } from './support';
-
-const fixture = (name: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../../events/${name}`, import.meta.url), 'utf8'));
 
 describe('decodeKafkaEvent', () => {
   it('decodes an MSK batch: partitions by group, base64 key and value, signed-byte headers', () => {
-    const partitions = decodeKafkaEvent(fixture('msk-payments.json'));
+    const partitions = decodeKafkaEvent(validBatch());
 
     expect(partitions.map((p) => [p.name, p.topic, p.partition, p.records.length])).toEqual([
       ['payments-0', 'payments', 0, 2],
@@ -17,11 +15,8 @@ describe('decodeKafkaEvent', () => {
     ]);
     const first = partitions[0]?.records[0];
     expect(first?.offset).toBe(15);
-    expect(first?.key?.toString()).toBe('acct-7');
-    expect(JSON.parse(first?.value?.toString() ?? '')).toMatchObject({
-      eventId: 'pay-1001',
-      metadata: { note: 'Café crème' },
-    });
+    expect(first?.key?.toString()).toBe(eventDefinition.orderingKey(eventDefinition.sample('pay-1001', 7)));
+    expect(first?.value).toEqual(Buffer.from(JSON.stringify(eventDefinition.sample('pay-1001', 7))));
     // [..., -61, -87] are the two bytes of "é" in UTF-8 (0xc3 0xa9) sent as Java signed bytes.
     const origin = first?.headers.find((h) => h.name === 'origin');
     expect(origin?.value).toEqual(Buffer.from([0x63, 0x61, 0x69, 0x73, 0x73, 0x65, 0x2d, 0xc3, 0xa9]));
@@ -35,8 +30,10 @@ describe('decodeKafkaEvent', () => {
   });
 
   it('accepts self-managed Kafka batches', () => {
-    const [partition] = decodeKafkaEvent(fixture('msk-self-managed.json'));
-    expect(partition?.records[0]?.key?.toString()).toBe('acct-1');
+    const [partition] = decodeKafkaEvent(selfManagedBatch());
+    expect(partition?.records[0]?.key?.toString()).toBe(
+      eventDefinition.orderingKey(eventDefinition.sample('pay-3001', 1)),
+    );
   });
 
   it('leaves a null key or value undefined and orders records by offset', () => {

@@ -1,15 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { MSKEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createConsumeHandler } from '../../../functions/consume/consume';
 import { DynamoDbLedger } from '../../../functions/ledger/ledger';
+import { anomalyBatch } from '../../helpers/msk-events';
 import { lambdaContext, MemoryDeadLetterSink, startTestLedger } from './support';
 
-const anomalies = JSON.parse(
-  readFileSync(new URL('../../events/msk-anomalies.json', import.meta.url), 'utf8'),
-) as MSKEvent;
+const anomalies = anomalyBatch();
 
 interface EmfDocument {
   readonly _aws: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeKafkaEvent } from '../../../functions/consume/kafka-event';
 import { type ReadRecord, readRecord } from '../../../functions/consume/record-reading';
-import { mskEvent, mskRecord, payment, paymentRecord, type RecordSpec } from './support';
+import { mskEvent, mskRecord, payment, paymentRecord, type RecordSpec, sampleEvent } from './support';
 
 const S = '0b6c1e52-8d4f-4b7a-9a57-3f1f4f0a9e11';
 const goodHeaders = { 'event-id': 'pay-1', 'producer-session': S, 'partition-sequence': '7' };
@@ -16,7 +16,7 @@ const readSpec = (spec: Partial<RecordSpec>) => read(mskRecord({ offset: 0, ...s
 describe('readRecord', () => {
   it('reads a record written by the ingest function', () => {
     const record = read(paymentRecord({ eventId: 'pay-1', session: S, sequence: 7, offset: 3 }));
-    expect(record.content).toEqual({ ok: true, event: payment('pay-1') });
+    expect(record.content).toEqual({ ok: true, event: sampleEvent('pay-1') });
     expect(record.eventId).toBe('pay-1');
     expect(record.origin).toEqual({ producerSession: S, partitionSequence: 7 });
   });

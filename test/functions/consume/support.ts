@@ -3,67 +3,24 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context, MSKEvent, MSKRecord } from 'aws-lambda';
+import type { Context, MSKRecord } from 'aws-lambda';
 import type { DeadLetter, DeadLetterSink } from '../../../functions/consume/dead-letters';
+import { eventDefinition, type PaymentEvent } from '../../../functions/event/definition';
 import { createLedgerClient } from '../../../functions/ledger/client';
 import type { Ledger, LedgerCommit } from '../../../functions/ledger/ledger';
-import type { PaymentEvent } from '../../../functions/shared/payment-event';
-import { RecordHeader } from '../../../functions/shared/record-headers';
+import type { EventOf } from '../../../functions/shared/event-definition';
 import { ensureLedgerTable, type LedgerStore } from '../../../local/ledger-store';
 import { startLedgerBackend } from '../../helpers/ledger-backend';
+import { eventRecord, type RecordPlacement } from '../../helpers/msk-events';
 
-/** Builders for MSK event-source batches shaped exactly like the ones Lambda delivers. */
-
-export interface RecordSpec {
-  readonly topic?: string;
-  readonly partition?: number;
-  readonly offset: number;
-  readonly key?: string | Buffer | null;
-  readonly value?: string | Buffer | null;
-  readonly headers?: Readonly<Record<string, string | Buffer>>;
-  readonly timestamp?: number;
-}
-
-/** Header values as the event source mapping sends them: arrays of signed bytes (Java `byte`). */
-export function signedBytes(value: string | Buffer): number[] {
-  return [...(typeof value === 'string' ? Buffer.from(value, 'utf8') : value)].map((b) =>
-    b > 127 ? b - 256 : b,
-  );
-}
-
-export function mskRecord(spec: RecordSpec): MSKRecord {
-  const encode = (data: string | Buffer) =>
-    (typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('base64');
-  const record: Record<string, unknown> = {
-    topic: spec.topic ?? 'payments',
-    partition: spec.partition ?? 0,
-    offset: spec.offset,
-    timestamp: spec.timestamp ?? 1_767_225_600_000 + spec.offset,
-    timestampType: 'CREATE_TIME',
-  };
-  // A null key or value is left out of the record, as the event source mapping does.
-  if (spec.key !== undefined && spec.key !== null) record.key = encode(spec.key);
-  if (spec.value !== undefined && spec.value !== null) record.value = encode(spec.value);
-  record.headers = Object.entries(spec.headers ?? {}).map(([name, value]) => ({
-    [name]: signedBytes(value),
-  }));
-  return record as unknown as MSKRecord;
-}
-
-export function mskEvent(records: readonly MSKRecord[]): MSKEvent {
-  const grouped: Record<string, MSKRecord[]> = {};
-  for (const record of records) {
-    const name = `${record.topic}-${record.partition}`;
-    grouped[name] = [...(grouped[name] ?? []), record];
-  }
-  return {
-    eventSource: 'aws:kafka',
-    eventSourceArn:
-      'arn:aws:kafka:eu-west-1:123456789012:cluster/payments/11111111-2222-3333-4444-555555555555-1',
-    bootstrapServers: 'b-1.payments.abc123.c2.kafka.eu-west-1.amazonaws.com:9098',
-    records: grouped,
-  };
-}
+export {
+  eventRecord,
+  mskEvent,
+  mskRecord,
+  type RecordPlacement,
+  type RecordSpec,
+  signedBytes,
+} from '../../helpers/msk-events';
 
 export function payment(eventId: string, overrides: Partial<PaymentEvent> = {}): PaymentEvent {
   return {
@@ -77,29 +34,16 @@ export function payment(eventId: string, overrides: Partial<PaymentEvent> = {}):
   };
 }
 
-/** A record as the ingest function writes it: the event as JSON plus its three headers. */
-export function paymentRecord(spec: {
-  readonly eventId: string;
-  readonly session: string;
-  readonly sequence: number;
-  readonly offset: number;
-  readonly topic?: string;
-  readonly partition?: number;
-  readonly event?: PaymentEvent;
-}): MSKRecord {
-  const event = spec.event ?? payment(spec.eventId);
-  return mskRecord({
-    topic: spec.topic,
-    partition: spec.partition,
-    offset: spec.offset,
-    key: event.accountId,
-    value: JSON.stringify(event),
-    headers: {
-      [RecordHeader.eventId]: spec.eventId,
-      [RecordHeader.producerSession]: spec.session,
-      [RecordHeader.partitionSequence]: String(spec.sequence),
-    },
-  });
+/** A valid event of the pipeline's own definition with this id (its sample). */
+export function sampleEvent(eventId: string): EventOf<typeof eventDefinition> {
+  return eventDefinition.sample(eventId, eventId.length % 3);
+}
+
+/** A record of the pipeline's own event type with this id (its sample event unless one is given). */
+export function paymentRecord(
+  spec: RecordPlacement & { readonly eventId: string; readonly event?: EventOf<typeof eventDefinition> },
+): MSKRecord {
+  return eventRecord(eventDefinition, spec.event ?? sampleEvent(spec.eventId), spec);
 }
 
 export function lambdaContext(): Context {

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
-import type { PaymentEvent } from '../../../functions/shared/payment-event';
+import type { PaymentEvent } from '../../../functions/event/definition';
 import { httpApiEvent, jsonPost } from '../../helpers/api-gateway';
 import { validPaymentEvent } from '../../helpers/payment-events';
 

@@ -5,7 +5,7 @@ import { LOCAL_CLUSTER_ARN, toMskEvent, toPendingRecord, toSignedBytes } from '.
 function message(offset: string, fields: Partial<KafkaMessage> = {}): KafkaMessage {
   return {
     key: Buffer.from('acct-1'),
-    value: Buffer.from('{"amount":1}'),
+    value: Buffer.from('{"value":1}'),
     timestamp: '1545084650987',
     attributes: 0,
     offset,
@@ -39,7 +39,7 @@ describe('MSK event shape', () => {
       timestamp: 1545084650987,
       timestampType: 'CREATE_TIME',
       key: Buffer.from('acct-1').toString('base64'),
-      value: Buffer.from('{"amount":1}').toString('base64'),
+      value: Buffer.from('{"value":1}').toString('base64'),
       headers: [{ 'event-id': [...Buffer.from('evt-1')] }, { trace: [97] }, { trace: [98] }],
     });
   });

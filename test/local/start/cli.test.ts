@@ -61,17 +61,20 @@ describe('npm start', () => {
     const url = /HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output.stdout)?.[1] ?? '';
 
     // Act: the example request from the banner.
+    const target = /curl -i -X POST (\S+)/.exec(output.stdout)?.[1] ?? '';
+    const idempotencyKey = /idempotency-key: ([^']+)'/.exec(output.stdout)?.[1] ?? '';
     const body = /-d '(.+)'/.exec(output.stdout)?.[1] ?? '';
-    const created = await fetch(`${url}/payments`, {
+    const created = await fetch(target, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': 'pay-0001' },
+      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
       body,
     });
     child.kill('SIGTERM');
 
     // Assess
-    expect(output.stdout).toContain(`curl -i -X POST ${url}/payments`);
-    expect(output.stdout).toContain(`curl -i ${url}/payments/pay-0001`);
+    expect(target.startsWith(`${url}/`)).toBe(true);
+    expect(idempotencyKey).not.toBe('');
+    expect(output.stdout).toContain(`curl -i ${target}/${idempotencyKey}`);
     expect(created.status).toBe(201);
     expect(await exited).toBe(0);
     expect(output.stdout).toContain('Stopped. The data is kept');

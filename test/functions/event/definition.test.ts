@@ -1,10 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  METADATA_LIMITS,
-  type PaymentEvent,
-  PaymentEventSchema,
-} from '../../../functions/shared/payment-event';
+import { METADATA_LIMITS, type PaymentEvent, PaymentEventSchema } from '../../../functions/event/definition';
 import { paymentEvent, validPaymentEvent } from '../../helpers/payment-events';
 
 function problems(input: unknown): string[] {
