@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { Kafka, logLevel } from 'kafkajs';
-import { eventDefinition } from '../../functions/event/definition';
 import { createIngestHandler } from '../../functions/ingest/ingest-handler';
 import { readIngestSettings } from '../../functions/ingest/settings';
 import { createLedgerClient } from '../../functions/ledger/client';
