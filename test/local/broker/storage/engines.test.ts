@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { Codec } from '../../../../local/broker/protocol/compression';
 import { crc32c } from '../../../../local/broker/protocol/crc32c';
+import { ATTRIBUTES_OFFSET, CRC_OFFSET } from '../../../../local/broker/protocol/record-batch';
 import type { StorageEngine } from '../../../../local/broker/storage/engine';
 import { createMemoryStorage } from '../../../../local/broker/storage/memory';
 import { buildBatch, records } from './batch-fixture';
@@ -308,12 +310,18 @@ describe.each(engines)('$name storage engine', ({ create }) => {
       expect(storage.listOffset('payments', 0, 2006n)).toEqual({ errorCode: 0, offset: -1n, timestamp: -1n });
     });
 
-    it('answers the first record at or after the timestamp inside a gzip batch', async () => {
+    it.each([
+      ['gzip', { compression: Codec.GZIP }],
+      ['snappy', { compression: Codec.SNAPPY }],
+      ['xerial-framed snappy', { compression: Codec.SNAPPY, snappyFraming: 'xerial' }],
+      ['lz4', { compression: Codec.LZ4 }],
+      ['zstd', { compression: Codec.ZSTD }],
+    ] as const)('answers the first record at or after the timestamp inside a %s batch', async (_, codec) => {
       await open();
       storage.createTopic('payments', 1);
       const compressed = buildBatch({
+        ...codec,
         baseTimestamp: 1000n,
-        compression: 1,
         records: [{ value: 'a' }, { value: 'b', timestampDelta: 5 }, { value: 'c', timestampDelta: 9 }],
       });
       await storage.append('payments', 0, compressed.bytes, compressed.header, true);
@@ -329,15 +337,17 @@ describe.each(engines)('$name storage engine', ({ create }) => {
       });
     });
 
-    it('answers with the batch for a batch whose codec it cannot decode (snappy)', async () => {
+    it('answers with the batch for a batch whose compressed records cannot be read', async () => {
       await open();
       storage.createTopic('payments', 1);
-      const compressed = buildBatch({
+      const { bytes, header } = buildBatch({
         baseTimestamp: 1000n,
-        compression: 2,
         records: [{ value: 'a' }, { value: 'b', timestampDelta: 7 }],
       });
-      await storage.append('payments', 0, compressed.bytes, compressed.header, true);
+      // Claims zstd, holds plain records: the CRC is right, the zstd frame is not.
+      bytes.writeInt16BE(Codec.ZSTD, ATTRIBUTES_OFFSET);
+      bytes.writeUInt32BE(crc32c(bytes, ATTRIBUTES_OFFSET), CRC_OFFSET);
+      await storage.append('payments', 0, bytes, header, true);
       expect(storage.listOffset('payments', 0, 1003n)).toEqual({
         errorCode: 0,
         offset: 0n,
