@@ -12,6 +12,7 @@ import { PartitionTransactions } from './transaction-index';
 import {
   type AppendResult,
   type BatchHeader,
+  failedRead,
   type IsolationLevel,
   type ReadResult,
   StorageError,
@@ -195,7 +196,7 @@ export class PartitionLog {
       abortedTransactions: [],
     };
     if (fetchOffset < this.logStartOffset || fetchOffset > this.logEndOffset) {
-      return { ...base, errorCode: StorageError.OFFSET_OUT_OF_RANGE, batches: [] };
+      return failedRead(StorageError.OFFSET_OUT_OF_RANGE);
     }
     const readCommitted = isolation === 'read_committed';
     const upperBound = readCommitted ? lastStableOffset : this.logEndOffset;

@@ -71,6 +71,28 @@ const readCreateTopics = (body: Reader) => {
   return body.array((r) => ({ name: r.string(), errorCode: r.int16(), errorMessage: r.nullableString() }));
 };
 
+function listOffsetsBody(asked: { topic: string; partition: number; timestamp: bigint }[]) {
+  return (w: Writer) => {
+    w.int32(-1).array(asked, (tw, a) =>
+      tw.string(a.topic).array([a], (pw, p) => pw.int32(p.partition).int64(p.timestamp)),
+    );
+  };
+}
+
+/** ListOffsets v1 answers, one per partition asked, in order. */
+const readListOffsets = (body: Reader) =>
+  body
+    .array((r) => {
+      r.string();
+      return r.array((p) => ({
+        partition: p.int32(),
+        errorCode: p.int16(),
+        timestamp: p.int64(),
+        offset: p.int64(),
+      }));
+    })
+    .flat();
+
 function produceBody(topic: string, partition: number, records: Buffer | null, acks = -1) {
   return (w: Writer) => {
     w.nullableString(null).int16(acks).int32(5000);
@@ -342,18 +364,8 @@ describe('broker server', () => {
     c.send(ApiKey.Produce, 7, produceBody('fire', 0, batch(['a']), 0));
     const metadataId = c.send(ApiKey.Metadata, 1, (w) => w.array(['fire'], (tw, n) => tw.string(n)));
     expect((await c.next()).correlationId).toBe(metadataId);
-    c.send(ApiKey.ListOffsets, 1, (w) => {
-      w.int32(-1).array(['fire'], (tw, n) => tw.string(n).array([0], (pw) => pw.int32(0).int64(-1n)));
-    });
-    const [latest] = (await c.next()).body.array((r) => {
-      r.string();
-      return r.array((p) => ({
-        partition: p.int32(),
-        errorCode: p.int16(),
-        timestamp: p.int64(),
-        offset: p.int64(),
-      }))[0];
-    });
+    c.send(ApiKey.ListOffsets, 1, listOffsetsBody([{ topic: 'fire', partition: 0, timestamp: -1n }]));
+    const [latest] = readListOffsets((await c.next()).body);
     // The acks=0 batch was stored: the latest offset moved past it.
     expect(latest).toMatchObject({ partition: 0, errorCode: 0, offset: 1n });
   });
@@ -376,6 +388,25 @@ describe('broker server', () => {
     const fetched = readFetch(first.body).partition;
     expect(decodeRecordBatch(fetched?.records ?? Buffer.alloc(0)).map((r) => r.value?.toString())).toEqual([
       'wake up',
+    ]);
+  });
+
+  it('answers ListOffsets for a partition asked twice in one request with INVALID_REQUEST, like Kafka', async () => {
+    const { client } = await start();
+    const c = await client();
+    await createTopic(c, 'twice');
+    c.send(ApiKey.Produce, 7, produceBody('twice', 0, batch(['a'])));
+    await c.next();
+    const latest = { topic: 'twice', partition: 0, timestamp: -1n };
+    c.send(ApiKey.ListOffsets, 1, listOffsetsBody([latest, { ...latest, timestamp: -2n }]));
+    // Kafka's KafkaApis answers each occurrence of a duplicated partition with INVALID_REQUEST (42).
+    expect(readListOffsets((await c.next()).body)).toEqual([
+      { partition: 0, errorCode: ErrorCode.INVALID_REQUEST, timestamp: -1n, offset: -1n },
+      { partition: 0, errorCode: ErrorCode.INVALID_REQUEST, timestamp: -1n, offset: -1n },
+    ]);
+    c.send(ApiKey.ListOffsets, 1, listOffsetsBody([latest]));
+    expect(readListOffsets((await c.next()).body)).toEqual([
+      { partition: 0, errorCode: 0, timestamp: -1n, offset: 1n },
     ]);
   });
 

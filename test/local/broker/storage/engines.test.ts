@@ -258,14 +258,19 @@ describe.each(engines)('$name storage engine', ({ create }) => {
       });
     });
 
-    it('answers 1 beyond the high watermark and below the log start', async () => {
+    it('answers 1 with offsets -1 beyond the high watermark and below the log start, like Kafka', async () => {
       await threeBatches();
-      expect(storage.read('payments', 0, 31n, 1 << 20)).toMatchObject({
+      // Kafka's FetchResponse.partitionResponse for an error: no high watermark, LSO or log start offset.
+      const outOfRange = {
         errorCode: 1,
-        highWatermark: 30n,
+        highWatermark: -1n,
+        lastStableOffset: -1n,
+        logStartOffset: -1n,
         batches: [],
-      });
-      expect(storage.read('payments', 0, -1n, 1 << 20)).toMatchObject({ errorCode: 1, batches: [] });
+        abortedTransactions: [],
+      };
+      expect(storage.read('payments', 0, 31n, 1 << 20)).toEqual(outOfRange);
+      expect(storage.read('payments', 0, -1n, 1 << 20)).toEqual(outOfRange);
     });
   });
 
