@@ -115,6 +115,23 @@ export function validateRecordBatch(records: Buffer): BatchValidation {
   };
 }
 
+/**
+ * Why the records of a compressed batch cannot be read, or undefined when they can (or it is not
+ * compressed). Kafka decompresses every compressed batch on Produce (LogValidator); a payload it cannot
+ * read fails there with a KafkaException, which ReplicaManager answers as UNKNOWN_SERVER_ERROR. The CRC
+ * is checked first, so this only catches a batch compressed wrongly before it was checksummed.
+ */
+export function unreadableRecordsProblem(batch: Buffer): string | undefined {
+  const compression = batch.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
+  if (compression === 0) return undefined;
+  try {
+    decodeRecordBatch(batch);
+    return undefined;
+  } catch (error) {
+    return `records compressed with codec ${compression} cannot be read: ${(error as Error).message}`;
+  }
+}
+
 export interface RecordHeader {
   readonly key: string;
   readonly value: Buffer | null;

@@ -10,7 +10,11 @@ import type {
   ProduceTopicResponse,
 } from '../../protocol/apis/produce';
 import { ErrorCode } from '../../protocol/error-codes';
-import { validateRecordBatch } from '../../protocol/record-batch';
+import {
+  type BatchValidation,
+  unreadableRecordsProblem,
+  validateRecordBatch,
+} from '../../protocol/record-batch';
 import {
   type BrokerContext,
   CloseConnection,
@@ -21,6 +25,8 @@ import {
 } from '../context';
 
 const VALID_ACKS = new Set([-1, 0, 1]);
+/** ListOffsets' timestamp for the log start offset. */
+const EARLIEST = -2n;
 /** Kafka's KAFKA_STORAGE_ERROR, for an append that failed in storage. */
 const KAFKA_STORAGE_ERROR = 56;
 
@@ -30,6 +36,15 @@ function failed(
   errorMessage: string | null = null,
 ): ProducePartitionResponse {
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, errorMessage };
+}
+
+/** The batch's header, or why Kafka would refuse it before appending: its framing and CRC, then its records. */
+function checkBatch(records: Buffer): BatchValidation | { ok: false; errorCode: number; reason: string } {
+  const validation = validateRecordBatch(records);
+  if (!validation.ok) return validation;
+  const unreadable = unreadableRecordsProblem(records);
+  if (unreadable) return { ok: false, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, reason: unreadable };
+  return validation;
 }
 
 export function handleProduce(
@@ -62,14 +77,19 @@ export function handleProduce(
             'records are null, expected one record batch',
           );
         }
-        const validation = validateRecordBatch(partition.records);
+        const validation = checkBatch(partition.records);
         if (!validation.ok) {
           broker.logger.warn('produce batch rejected', {
             topic: topic.name,
             partition: partition.index,
             reason: validation.reason,
           });
-          return failed(partition.index, validation.errorCode, validation.reason);
+          // Kafka answers a batch it refuses with the partition's log start offset.
+          const logStart = broker.storage.listOffset(topic.name, partition.index, EARLIEST).offset;
+          return {
+            ...failed(partition.index, validation.errorCode, validation.reason),
+            logStartOffset: logStart,
+          };
         }
         // Transaction markers come from the coordinator only (Kafka's LogValidator refuses them from clients).
         if (validation.header.isControl) {

@@ -59,17 +59,20 @@ function compressRecords(codec: number, plain: Buffer, snappyFraming: 'raw' | 'x
 }
 
 /**
- * `batch` (uncompressed, as encodeRecordBatch builds it) with its records compressed by `codec`: the
- * compression bits set beside the other attributes, the length and CRC-32C recomputed.
+ * `batch` with its compression bits set to `codec` beside the other attributes, its length and CRC-32C
+ * recomputed, and its records section left as it is (a batch whose records are not what its codec says).
  */
+export function markCompressed(batch: Buffer, codec: number): Buffer {
+  const marked = Buffer.from(batch);
+  marked.writeInt32BE(marked.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
+  const attributes = marked.readInt16BE(ATTRIBUTES_OFFSET) & ~COMPRESSION_MASK;
+  marked.writeInt16BE(attributes | codec, ATTRIBUTES_OFFSET);
+  marked.writeUInt32BE(crc32c(marked, ATTRIBUTES_OFFSET), CRC_OFFSET);
+  return marked;
+}
+
+/** `batch` (uncompressed, as encodeRecordBatch builds it) with its records compressed by `codec`. */
 export function compressBatch(batch: Buffer, codec: number, snappyFraming: 'raw' | 'xerial' = 'raw'): Buffer {
-  const compressed = Buffer.concat([
-    batch.subarray(0, RECORD_BATCH_HEADER_SIZE),
-    compressRecords(codec, batch.subarray(RECORD_BATCH_HEADER_SIZE), snappyFraming),
-  ]);
-  compressed.writeInt32BE(compressed.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
-  const attributes = compressed.readInt16BE(ATTRIBUTES_OFFSET) & ~COMPRESSION_MASK;
-  compressed.writeInt16BE(attributes | codec, ATTRIBUTES_OFFSET);
-  compressed.writeUInt32BE(crc32c(compressed, ATTRIBUTES_OFFSET), CRC_OFFSET);
-  return compressed;
+  const records = compressRecords(codec, batch.subarray(RECORD_BATCH_HEADER_SIZE), snappyFraming);
+  return markCompressed(Buffer.concat([batch.subarray(0, RECORD_BATCH_HEADER_SIZE), records]), codec);
 }

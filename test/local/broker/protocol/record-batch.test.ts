@@ -6,9 +6,10 @@ import {
   decodeRecordBatch,
   encodeRecordBatch,
   splitRecordBatches,
+  unreadableRecordsProblem,
   validateRecordBatch,
 } from '../../../../local/broker/protocol/record-batch';
-import { compressBatch } from './compressed-batch';
+import { compressBatch, markCompressed } from './compressed-batch';
 
 const idempotent = { producerId: 12n, producerEpoch: 3, baseSequence: 2147483646 };
 
@@ -77,6 +78,16 @@ describe('record batch v2', () => {
     const readable = (batch: Buffer) =>
       decodeRecordBatch(batch).map((r) => `${r.offset} ${r.timestamp} ${r.key} ${r.value}`);
     expect(readable(compressed)).toEqual(readable(plain));
+  });
+
+  it('tells why the records of a compressed batch cannot be read', () => {
+    const zstd = compressBatch(sample(), Codec.ZSTD);
+    expect(unreadableRecordsProblem(markCompressed(sample(), Codec.ZSTD))).toMatch(/codec 4 cannot be read/);
+    expect(unreadableRecordsProblem(markCompressed(sample(), Codec.GZIP))).toMatch(/codec 1 cannot be read/);
+    const cutShort = markCompressed(zstd.subarray(0, zstd.length - 4), Codec.ZSTD);
+    expect(unreadableRecordsProblem(cutShort)).toMatch(/codec 4 cannot be read/);
+    expect(unreadableRecordsProblem(zstd)).toBeUndefined();
+    expect(unreadableRecordsProblem(sample())).toBeUndefined();
   });
 
   it('rejects a flipped bit anywhere the CRC covers with CORRUPT_MESSAGE', () => {

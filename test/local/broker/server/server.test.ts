@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BrokerLogger, type RunningBroker, startBroker } from '../../../../local/broker';
 import { ApiKey, EXTENDED_APIS, SUPPORTED_APIS } from '../../../../local/broker/protocol/api-keys';
+import { Codec } from '../../../../local/broker/protocol/compression';
 import { encodeTransactionMarker } from '../../../../local/broker/protocol/control-record';
 import { ErrorCode } from '../../../../local/broker/protocol/error-codes';
 import type { Reader } from '../../../../local/broker/protocol/reader';
@@ -12,6 +13,7 @@ import {
 } from '../../../../local/broker/protocol/record-batch';
 import type { Writer } from '../../../../local/broker/protocol/writer';
 import { waitUntil as waitFor } from '../../../helpers/kafka';
+import { compressBatch, markCompressed } from '../protocol/compressed-batch';
 import { RawClient } from './raw-client';
 
 interface LogLine {
@@ -327,6 +329,21 @@ describe('broker server', () => {
       'first',
       'second',
     ]);
+  });
+
+  it('refuses a compressed batch whose records cannot be read with UNKNOWN_SERVER_ERROR, like Kafka, writing nothing', async () => {
+    const { client } = await start();
+    const c = await client();
+    await createTopic(c, 'forged');
+    // A valid CRC over plain records marked zstd: Kafka's LogValidator fails to decompress it.
+    c.send(ApiKey.Produce, 7, produceBody('forged', 0, markCompressed(batch(['a']), Codec.ZSTD)));
+    expect(readProduce((await c.next()).body)).toMatchObject({
+      errorCode: ErrorCode.UNKNOWN_SERVER_ERROR,
+      baseOffset: -1n,
+      logStartOffset: 0n,
+    });
+    c.send(ApiKey.Produce, 7, produceBody('forged', 0, compressBatch(batch(['b']), Codec.ZSTD)));
+    expect(readProduce((await c.next()).body)).toMatchObject({ errorCode: 0, baseOffset: 0n });
   });
 
   it('answers duplicates of an idempotent batch with the original offset', async () => {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Codec } from '../../../../local/broker/protocol/compression';
 import { crc32c } from '../../../../local/broker/protocol/crc32c';
-import { ATTRIBUTES_OFFSET, CRC_OFFSET } from '../../../../local/broker/protocol/record-batch';
 import type { StorageEngine } from '../../../../local/broker/storage/engine';
 import { createMemoryStorage } from '../../../../local/broker/storage/memory';
+import { markCompressed } from '../protocol/compressed-batch';
 import { buildBatch, records } from './batch-fixture';
 import { engines } from './engine-factories';
 
@@ -350,9 +350,7 @@ describe.each(engines)('$name storage engine', ({ create }) => {
         records: [{ value: 'a' }, { value: 'b', timestampDelta: 7 }],
       });
       // Claims zstd, holds plain records: the CRC is right, the zstd frame is not.
-      bytes.writeInt16BE(Codec.ZSTD, ATTRIBUTES_OFFSET);
-      bytes.writeUInt32BE(crc32c(bytes, ATTRIBUTES_OFFSET), CRC_OFFSET);
-      await storage.append('payments', 0, bytes, header, true);
+      await storage.append('payments', 0, markCompressed(bytes, Codec.ZSTD), header, true);
       expect(storage.listOffset('payments', 0, 1003n)).toEqual({
         errorCode: 0,
         offset: 0n,
