@@ -10,11 +10,7 @@ import type {
   ProduceTopicResponse,
 } from '../../protocol/apis/produce';
 import { ErrorCode } from '../../protocol/error-codes';
-import {
-  type BatchValidation,
-  unreadableRecordsProblem,
-  validateRecordBatch,
-} from '../../protocol/record-batch';
+import { unreadableRecordsProblem, validateRecordBatch } from '../../protocol/record-batch';
 import {
   type BrokerContext,
   CloseConnection,
@@ -36,15 +32,6 @@ function failed(
   errorMessage: string | null = null,
 ): ProducePartitionResponse {
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, errorMessage };
-}
-
-/** The batch's header, or why Kafka would refuse it before appending: its framing and CRC, then its records. */
-function checkBatch(records: Buffer): BatchValidation | { ok: false; errorCode: number; reason: string } {
-  const validation = validateRecordBatch(records);
-  if (!validation.ok) return validation;
-  const unreadable = unreadableRecordsProblem(records);
-  if (unreadable) return { ok: false, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, reason: unreadable };
-  return validation;
 }
 
 export function handleProduce(
@@ -77,19 +64,22 @@ export function handleProduce(
             'records are null, expected one record batch',
           );
         }
-        const validation = checkBatch(partition.records);
-        if (!validation.ok) {
+        const refuse = (errorCode: number, reason: string, logStartOffset = -1n) => {
           broker.logger.warn('produce batch rejected', {
             topic: topic.name,
             partition: partition.index,
-            reason: validation.reason,
+            reason,
           });
-          // Kafka answers a batch it refuses with the partition's log start offset.
+          return { ...failed(partition.index, errorCode, reason), logStartOffset };
+        };
+        const validation = validateRecordBatch(partition.records);
+        if (!validation.ok) return refuse(validation.errorCode, validation.reason);
+        const unreadable = unreadableRecordsProblem(partition.records);
+        if (unreadable) {
+          // Kafka answers a batch it cannot decompress from its generic error path, which carries the
+          // partition's log start offset (a CorruptRecordException's answer does not).
           const logStart = broker.storage.listOffset(topic.name, partition.index, EARLIEST).offset;
-          return {
-            ...failed(partition.index, validation.errorCode, validation.reason),
-            logStartOffset: logStart,
-          };
+          return refuse(ErrorCode.UNKNOWN_SERVER_ERROR, unreadable, logStart);
         }
         // Transaction markers come from the coordinator only (Kafka's LogValidator refuses them from clients).
         if (validation.header.isControl) {

@@ -303,9 +303,11 @@ describe('broker server', () => {
     const corrupt = batch(['a', 'b']);
     corrupt.writeUInt8(corrupt.readUInt8(corrupt.length - 1) ^ 0xff, corrupt.length - 1);
     c.send(ApiKey.Produce, 7, produceBody('orders', 0, corrupt));
+    // Kafka's answer to a CorruptRecordException carries no log start offset.
     expect(readProduce((await c.next()).body)).toMatchObject({
       errorCode: ErrorCode.CORRUPT_MESSAGE,
       baseOffset: -1n,
+      logStartOffset: -1n,
     });
     // Transaction markers are the broker's to write: a client's control batch is an invalid record (87).
     const marker = encodeTransactionMarker({
