@@ -135,6 +135,7 @@ export async function startReferenceCluster(
   const ports = options.ports ?? (await Promise.all(ids.map(() => freePort())));
   const controllerPorts = await Promise.all(ids.map(() => freePort()));
   const voters = ids.map((id, index) => `${id}@127.0.0.1:${controllerPorts[index]}`).join(',');
+  // A base64url id may start with '-': passed as --cluster-id=… so it is not read as an option.
   const clusterId = Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
   const java = ['-Xms128m', `-Xmx${heap}`, '-XX:+UseSerialGC', '-Djava.awt.headless=true'];
   const logging = ['-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-Dlog4j2.level=WARN'];
@@ -160,7 +161,16 @@ export async function startReferenceCluster(
       );
       await runToEnd(
         'java',
-        [...java, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configFile],
+        [
+          ...java,
+          '-cp',
+          classpath,
+          'kafka.tools.StorageTool',
+          'format',
+          `--cluster-id=${clusterId}`,
+          '-c',
+          configFile,
+        ],
         logFile,
       );
       let jvm: ChildProcess | undefined;

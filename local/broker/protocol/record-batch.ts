@@ -22,8 +22,8 @@
  *   keyLength: varint, key: byte[], valueLen: varint, value: byte[],
  *   headers: varint count of [headerKeyLength: varint, headerKey: String, headerValueLength: varint, value: byte[]]
  */
-import { gunzipSync } from 'node:zlib';
 import type { BatchHeader } from '../storage/types';
+import { decompressRecords } from './compression';
 import { crc32c } from './crc32c';
 import { ErrorCode } from './error-codes';
 import { Reader } from './reader';
@@ -43,7 +43,6 @@ export const COMPRESSION_MASK = 0x07;
 /** Attribute bit 3: timestamps are the broker's append time (message.timestamp.type=LogAppendTime). */
 export const LOG_APPEND_TIME_FLAG = 0x08;
 const TRANSACTIONAL_FLAG = 0x10;
-const GZIP_CODEC = 1;
 const CONTROL_FLAG = 0x20;
 
 export type BatchValidation =
@@ -114,6 +113,23 @@ export function validateRecordBatch(records: Buffer): BatchValidation {
       isControl: (attributes & CONTROL_FLAG) !== 0,
     },
   };
+}
+
+/**
+ * Why the records of a compressed batch cannot be read, or undefined when they can (or it is not
+ * compressed). Kafka decompresses every compressed batch on Produce (LogValidator); a payload it cannot
+ * read fails there with a KafkaException, which ReplicaManager answers as UNKNOWN_SERVER_ERROR. The CRC
+ * is checked first, so this only catches a batch compressed wrongly before it was checksummed.
+ */
+export function unreadableRecordsProblem(batch: Buffer): string | undefined {
+  const compression = batch.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
+  if (compression === 0) return undefined;
+  try {
+    decodeRecordBatch(batch);
+    return undefined;
+  } catch (error) {
+    return `records compressed with codec ${compression} cannot be read: ${(error as Error).message}`;
+  }
 }
 
 export interface RecordHeader {
@@ -215,27 +231,22 @@ function readVarintBytes(reader: Reader): Buffer | null {
   return reader.buffer.subarray(start, start + size);
 }
 
-/** Compression codecs whose batches `decodeRecordBatch` reads: none and gzip (node:zlib). */
-export const DECODABLE_CODECS: ReadonlySet<number> = new Set([0, GZIP_CODEC]);
-
 /**
- * Reads the records of one batch, uncompressed or gzip (ListOffsets by timestamp, tests and tools).
+ * Reads the records of one batch, uncompressed or compressed with any of Kafka's codecs (ListOffsets by
+ * timestamp, tests and tools); throws on a malformed batch.
  * In a LogAppendTime batch every record carries the batch's max timestamp (Kafka's DefaultRecordBatch).
  */
 export function decodeRecordBatch(batch: Buffer): DecodedRecord[] {
   const attributes = batch.readInt16BE(ATTRIBUTES_OFFSET);
-  const compression = attributes & COMPRESSION_MASK;
-  if (!DECODABLE_CODECS.has(compression))
-    throw new RangeError(`batches compressed with codec ${compression} are not decoded here`);
   const baseOffset = batch.readBigInt64BE(0);
   const baseTimestamp = batch.readBigInt64BE(27);
   const logAppendTime =
     (attributes & LOG_APPEND_TIME_FLAG) !== 0 ? batch.readBigInt64BE(MAX_TIMESTAMP_OFFSET) : undefined;
   const count = batch.readInt32BE(57);
-  const reader =
-    compression === GZIP_CODEC
-      ? new Reader(gunzipSync(batch.subarray(RECORD_BATCH_HEADER_SIZE)), 0)
-      : new Reader(batch, RECORD_BATCH_HEADER_SIZE);
+  const reader = new Reader(
+    decompressRecords(attributes & COMPRESSION_MASK, batch.subarray(RECORD_BATCH_HEADER_SIZE)),
+    0,
+  );
   const records: DecodedRecord[] = [];
   for (let i = 0; i < count; i++) {
     reader.varint();

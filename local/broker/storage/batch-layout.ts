@@ -2,7 +2,6 @@ import { crc32c } from '../protocol/crc32c';
 import {
   ATTRIBUTES_OFFSET,
   BATCH_LENGTH_OFFSET,
-  COMPRESSION_MASK,
   CRC_OFFSET,
   LEADER_EPOCH_OFFSET,
   LOG_APPEND_TIME_FLAG,
@@ -24,11 +23,6 @@ export const BROKER_PREFIX_SIZE = MAGIC_OFFSET;
 /** Total size of the batch starting at `bytes[0]`, from its batchLength field. */
 export function batchSizeOf(bytes: Buffer): number {
   return LOG_OVERHEAD + bytes.readInt32BE(BATCH_LENGTH_OFFSET);
-}
-
-/** The batch's compression codec (attributes bits 0-2; 0 = none). */
-export function compressionOf(bytes: Buffer): number {
-  return bytes.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
 }
 
 /** A new 16-byte prefix carrying the broker-assigned base offset and leader epoch for `batch`. */

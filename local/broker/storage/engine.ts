@@ -14,6 +14,7 @@ import {
   type BatchHeader,
   type BrokerStorage,
   type CommittedOffset,
+  failedRead,
   type IsolationLevel,
   type ReadResult,
   StorageError,
@@ -285,16 +286,7 @@ export class StorageEngine implements BrokerStorage {
     isolation?: IsolationLevel,
   ): ReadResult {
     const log = this.partition(topic, partition);
-    if (!log) {
-      return {
-        errorCode: StorageError.UNKNOWN_TOPIC_OR_PARTITION,
-        highWatermark: -1n,
-        lastStableOffset: -1n,
-        logStartOffset: -1n,
-        batches: [],
-        abortedTransactions: [],
-      };
-    }
+    if (!log) return failedRead(StorageError.UNKNOWN_TOPIC_OR_PARTITION);
     return log.read(fetchOffset, maxBytes, isolation);
   }
 

@@ -3,14 +3,8 @@ import {
   type TransactionMarker,
   transactionResultOf,
 } from '../protocol/control-record';
-import { DECODABLE_CODECS, decodeRecordBatch, validateRecordBatch } from '../protocol/record-batch';
-import {
-  BROKER_PREFIX_SIZE,
-  batchShapeProblem,
-  brokerPrefix,
-  compressionOf,
-  stampLogAppendTime,
-} from './batch-layout';
+import { decodeRecordBatch, validateRecordBatch } from '../protocol/record-batch';
+import { BROKER_PREFIX_SIZE, batchShapeProblem, brokerPrefix, stampLogAppendTime } from './batch-layout';
 import { PartitionProducerState } from './producer-state';
 import type { Segment, StoredBytes } from './segment';
 import type { LogSettings } from './topic-configs';
@@ -18,6 +12,7 @@ import { PartitionTransactions } from './transaction-index';
 import {
   type AppendResult,
   type BatchHeader,
+  failedRead,
   type IsolationLevel,
   type ReadResult,
   StorageError,
@@ -201,7 +196,7 @@ export class PartitionLog {
       abortedTransactions: [],
     };
     if (fetchOffset < this.logStartOffset || fetchOffset > this.logEndOffset) {
-      return { ...base, errorCode: StorageError.OFFSET_OUT_OF_RANGE, batches: [] };
+      return failedRead(StorageError.OFFSET_OUT_OF_RANGE);
     }
     const readCommitted = isolation === 'read_committed';
     const upperBound = readCommitted ? lastStableOffset : this.logEndOffset;
@@ -254,8 +249,8 @@ export class PartitionLog {
       if (entry.maxTimestamp < timestamp) continue;
       const bytes = entry.segment.bytes.read(entry.position, entry.size);
       // Kafka answers with the first record at or after the timestamp (LogSegment.findOffsetByTimestamp),
-      // decompressing the batch if needed. Codecs without a decoder here (snappy, lz4, zstd) answer with
-      // the batch's base offset and max timestamp.
+      // decompressing the batch if needed. A batch whose compressed records cannot be read answers with
+      // its base offset and max timestamp.
       const record = firstRecordAtOrAfter(bytes, timestamp);
       if (record === 'undecodable') {
         return { errorCode: StorageError.NONE, offset: entry.baseOffset, timestamp: entry.maxTimestamp };
@@ -387,16 +382,15 @@ export class PartitionLog {
   }
 }
 
-/** The batch's first record at or after `timestamp`, or 'undecodable' for a codec or payload not read here. */
+/** The batch's first record at or after `timestamp`, or 'undecodable' for a malformed compressed payload. */
 function firstRecordAtOrAfter(
   bytes: Buffer,
   timestamp: bigint,
 ): { offset: bigint; timestamp: bigint } | undefined | 'undecodable' {
-  if (!DECODABLE_CODECS.has(compressionOf(bytes))) return 'undecodable';
   try {
     return decodeRecordBatch(bytes).find((record) => record.timestamp >= timestamp);
   } catch {
-    // The producer's CRC covered these bytes, but a gzip stream can still be malformed.
+    // The producer's CRC covered these bytes, but a compressed stream can still be malformed.
     return 'undecodable';
   }
 }

@@ -74,6 +74,21 @@ export interface ReadResult {
   readonly abortedTransactions: readonly AbortedTransaction[];
 }
 
+/**
+ * A read that failed: no records and no offsets, as Kafka's FetchResponse.partitionResponse answers any
+ * partition error (high watermark, last stable offset and log start offset all -1).
+ */
+export function failedRead(errorCode: StorageErrorCode): ReadResult {
+  return {
+    errorCode,
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    logStartOffset: -1n,
+    batches: [],
+    abortedTransactions: [],
+  };
+}
+
 /** Fetch's isolation_level: 0 sees everything up to the high watermark, 1 only up to the last stable offset. */
 export type IsolationLevel = 'read_uncommitted' | 'read_committed';
 

@@ -10,7 +10,7 @@ import type {
   ProduceTopicResponse,
 } from '../../protocol/apis/produce';
 import { ErrorCode } from '../../protocol/error-codes';
-import { validateRecordBatch } from '../../protocol/record-batch';
+import { unreadableRecordsProblem, validateRecordBatch } from '../../protocol/record-batch';
 import {
   type BrokerContext,
   CloseConnection,
@@ -21,6 +21,8 @@ import {
 } from '../context';
 
 const VALID_ACKS = new Set([-1, 0, 1]);
+/** ListOffsets' timestamp for the log start offset. */
+const EARLIEST = -2n;
 /** Kafka's KAFKA_STORAGE_ERROR, for an append that failed in storage. */
 const KAFKA_STORAGE_ERROR = 56;
 
@@ -62,14 +64,22 @@ export function handleProduce(
             'records are null, expected one record batch',
           );
         }
-        const validation = validateRecordBatch(partition.records);
-        if (!validation.ok) {
+        const refuse = (errorCode: number, reason: string, logStartOffset = -1n) => {
           broker.logger.warn('produce batch rejected', {
             topic: topic.name,
             partition: partition.index,
-            reason: validation.reason,
+            reason,
           });
-          return failed(partition.index, validation.errorCode, validation.reason);
+          return { ...failed(partition.index, errorCode, reason), logStartOffset };
+        };
+        const validation = validateRecordBatch(partition.records);
+        if (!validation.ok) return refuse(validation.errorCode, validation.reason);
+        const unreadable = unreadableRecordsProblem(partition.records);
+        if (unreadable) {
+          // Kafka answers a batch it cannot decompress from its generic error path, which carries the
+          // partition's log start offset (a CorruptRecordException's answer does not).
+          const logStart = broker.storage.listOffset(topic.name, partition.index, EARLIEST).offset;
+          return refuse(ErrorCode.UNKNOWN_SERVER_ERROR, unreadable, logStart);
         }
         // Transaction markers come from the coordinator only (Kafka's LogValidator refuses them from clients).
         if (validation.header.isControl) {

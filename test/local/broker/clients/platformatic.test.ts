@@ -85,6 +85,38 @@ describe('@platformatic/kafka against the broker', () => {
     expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(sent.length);
   });
 
+  it.each(['gzip', 'snappy', 'lz4'] as const)(
+    'finds the offset for a timestamp inside a %s batch it produced (ListOffsets)',
+    async (compression) => {
+      const topic = freshName(`timestamps-${compression}`);
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+      const producer = new Producer({
+        clientId: 'platformatic-producer',
+        bootstrapBrokers: [broker.bootstrap],
+        serializers: stringSerializers,
+        compression,
+        autocreateTopics: false,
+      });
+      const start = 1_700_000_000_000n;
+      // One send is one batch: four records 10 ms apart.
+      await producer.send({
+        messages: [0n, 10n, 20n, 30n].map((delta) => ({
+          topic,
+          partition: 0,
+          key: 'account',
+          value: `at +${delta} ms`,
+          timestamp: start + delta,
+        })),
+      });
+      await producer.close();
+
+      const [inTheMiddle] = await admin.fetchTopicOffsetsByTimestamp(topic, Number(start + 15n));
+      const [onARecord] = await admin.fetchTopicOffsetsByTimestamp(topic, Number(start + 30n));
+      expect(inTheMiddle).toEqual({ partition: 0, offset: '2' });
+      expect(onARecord).toEqual({ partition: 0, offset: '3' });
+    },
+  );
+
   it('gives a restarted static member (group.instance.id) its partitions back without a rebalance, and fences the old one', async () => {
     const topic = freshName('static');
     const groupId = freshName('group');

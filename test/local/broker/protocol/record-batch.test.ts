@@ -1,11 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { Codec } from '../../../../local/broker/protocol/compression';
 import { ErrorCode } from '../../../../local/broker/protocol/error-codes';
 import {
   decodeRecordBatch,
   encodeRecordBatch,
   splitRecordBatches,
+  unreadableRecordsProblem,
   validateRecordBatch,
 } from '../../../../local/broker/protocol/record-batch';
+import { compressBatch, markCompressed } from './compressed-batch';
 
 const idempotent = { producerId: 12n, producerEpoch: 3, baseSequence: 2147483646 };
 
@@ -52,6 +56,38 @@ describe('record batch v2', () => {
       [1n, 1_700_000_000_500n, null, null],
     ]);
     expect(records[0]?.headers).toEqual([{ key: 'event-id', value: Buffer.from('e1') }]);
+  });
+
+  it.each([
+    ['gzip', Codec.GZIP, 'raw'],
+    ['snappy', Codec.SNAPPY, 'raw'],
+    ['xerial-framed snappy', Codec.SNAPPY, 'xerial'],
+    ['lz4', Codec.LZ4, 'raw'],
+    ['zstd', Codec.ZSTD, 'raw'],
+  ] as const)('reads the records of a %s batch', (_, codec, snappyFraming) => {
+    // Over 32 KiB of records, so a xerial stream has more than one block.
+    const records = Array.from({ length: 300 }, (_, i) => ({
+      key: Buffer.from(`key-${i}`),
+      value: Buffer.from(`value-${i}-${'x'.repeat(i % 7)}-${randomBytes(64).toString('hex')}`),
+      timestamp: 1_700_000_000_000n + BigInt(i),
+    }));
+    const plain = encodeRecordBatch({ baseTimestamp: 1_700_000_000_000n, records });
+    const compressed = compressBatch(plain, codec, snappyFraming);
+    expect(validateRecordBatch(compressed).ok).toBe(true);
+    expect(compressed.length).not.toBe(plain.length);
+    const readable = (batch: Buffer) =>
+      decodeRecordBatch(batch).map((r) => `${r.offset} ${r.timestamp} ${r.key} ${r.value}`);
+    expect(readable(compressed)).toEqual(readable(plain));
+  });
+
+  it('tells why the records of a compressed batch cannot be read', () => {
+    const zstd = compressBatch(sample(), Codec.ZSTD);
+    expect(unreadableRecordsProblem(markCompressed(sample(), Codec.ZSTD))).toMatch(/codec 4 cannot be read/);
+    expect(unreadableRecordsProblem(markCompressed(sample(), Codec.GZIP))).toMatch(/codec 1 cannot be read/);
+    const cutShort = markCompressed(zstd.subarray(0, zstd.length - 4), Codec.ZSTD);
+    expect(unreadableRecordsProblem(cutShort)).toMatch(/codec 4 cannot be read/);
+    expect(unreadableRecordsProblem(zstd)).toBeUndefined();
+    expect(unreadableRecordsProblem(sample())).toBeUndefined();
   });
 
   it('rejects a flipped bit anywhere the CRC covers with CORRUPT_MESSAGE', () => {

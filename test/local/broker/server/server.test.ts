@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BrokerLogger, type RunningBroker, startBroker } from '../../../../local/broker';
 import { ApiKey, EXTENDED_APIS, SUPPORTED_APIS } from '../../../../local/broker/protocol/api-keys';
+import { Codec } from '../../../../local/broker/protocol/compression';
 import { encodeTransactionMarker } from '../../../../local/broker/protocol/control-record';
 import { ErrorCode } from '../../../../local/broker/protocol/error-codes';
 import type { Reader } from '../../../../local/broker/protocol/reader';
@@ -12,6 +13,7 @@ import {
 } from '../../../../local/broker/protocol/record-batch';
 import type { Writer } from '../../../../local/broker/protocol/writer';
 import { waitUntil as waitFor } from '../../../helpers/kafka';
+import { compressBatch, markCompressed } from '../protocol/compressed-batch';
 import { RawClient } from './raw-client';
 
 interface LogLine {
@@ -70,6 +72,28 @@ const readCreateTopics = (body: Reader) => {
   body.int32();
   return body.array((r) => ({ name: r.string(), errorCode: r.int16(), errorMessage: r.nullableString() }));
 };
+
+function listOffsetsBody(asked: { topic: string; partition: number; timestamp: bigint }[]) {
+  return (w: Writer) => {
+    w.int32(-1).array(asked, (tw, a) =>
+      tw.string(a.topic).array([a], (pw, p) => pw.int32(p.partition).int64(p.timestamp)),
+    );
+  };
+}
+
+/** ListOffsets v1 answers, one per partition asked, in order. */
+const readListOffsets = (body: Reader) =>
+  body
+    .array((r) => {
+      r.string();
+      return r.array((p) => ({
+        partition: p.int32(),
+        errorCode: p.int16(),
+        timestamp: p.int64(),
+        offset: p.int64(),
+      }));
+    })
+    .flat();
 
 function produceBody(topic: string, partition: number, records: Buffer | null, acks = -1) {
   return (w: Writer) => {
@@ -279,9 +303,11 @@ describe('broker server', () => {
     const corrupt = batch(['a', 'b']);
     corrupt.writeUInt8(corrupt.readUInt8(corrupt.length - 1) ^ 0xff, corrupt.length - 1);
     c.send(ApiKey.Produce, 7, produceBody('orders', 0, corrupt));
+    // Kafka's answer to a CorruptRecordException carries no log start offset.
     expect(readProduce((await c.next()).body)).toMatchObject({
       errorCode: ErrorCode.CORRUPT_MESSAGE,
       baseOffset: -1n,
+      logStartOffset: -1n,
     });
     // Transaction markers are the broker's to write: a client's control batch is an invalid record (87).
     const marker = encodeTransactionMarker({
@@ -305,6 +331,21 @@ describe('broker server', () => {
       'first',
       'second',
     ]);
+  });
+
+  it('refuses a compressed batch whose records cannot be read with UNKNOWN_SERVER_ERROR, like Kafka, writing nothing', async () => {
+    const { client } = await start();
+    const c = await client();
+    await createTopic(c, 'forged');
+    // A valid CRC over plain records marked zstd: Kafka's LogValidator fails to decompress it.
+    c.send(ApiKey.Produce, 7, produceBody('forged', 0, markCompressed(batch(['a']), Codec.ZSTD)));
+    expect(readProduce((await c.next()).body)).toMatchObject({
+      errorCode: ErrorCode.UNKNOWN_SERVER_ERROR,
+      baseOffset: -1n,
+      logStartOffset: 0n,
+    });
+    c.send(ApiKey.Produce, 7, produceBody('forged', 0, compressBatch(batch(['b']), Codec.ZSTD)));
+    expect(readProduce((await c.next()).body)).toMatchObject({ errorCode: 0, baseOffset: 0n });
   });
 
   it('answers duplicates of an idempotent batch with the original offset', async () => {
@@ -342,18 +383,8 @@ describe('broker server', () => {
     c.send(ApiKey.Produce, 7, produceBody('fire', 0, batch(['a']), 0));
     const metadataId = c.send(ApiKey.Metadata, 1, (w) => w.array(['fire'], (tw, n) => tw.string(n)));
     expect((await c.next()).correlationId).toBe(metadataId);
-    c.send(ApiKey.ListOffsets, 1, (w) => {
-      w.int32(-1).array(['fire'], (tw, n) => tw.string(n).array([0], (pw) => pw.int32(0).int64(-1n)));
-    });
-    const [latest] = (await c.next()).body.array((r) => {
-      r.string();
-      return r.array((p) => ({
-        partition: p.int32(),
-        errorCode: p.int16(),
-        timestamp: p.int64(),
-        offset: p.int64(),
-      }))[0];
-    });
+    c.send(ApiKey.ListOffsets, 1, listOffsetsBody([{ topic: 'fire', partition: 0, timestamp: -1n }]));
+    const [latest] = readListOffsets((await c.next()).body);
     // The acks=0 batch was stored: the latest offset moved past it.
     expect(latest).toMatchObject({ partition: 0, errorCode: 0, offset: 1n });
   });
@@ -376,6 +407,25 @@ describe('broker server', () => {
     const fetched = readFetch(first.body).partition;
     expect(decodeRecordBatch(fetched?.records ?? Buffer.alloc(0)).map((r) => r.value?.toString())).toEqual([
       'wake up',
+    ]);
+  });
+
+  it('answers ListOffsets for a partition asked twice in one request with INVALID_REQUEST, like Kafka', async () => {
+    const { client } = await start();
+    const c = await client();
+    await createTopic(c, 'twice');
+    c.send(ApiKey.Produce, 7, produceBody('twice', 0, batch(['a'])));
+    await c.next();
+    const latest = { topic: 'twice', partition: 0, timestamp: -1n };
+    c.send(ApiKey.ListOffsets, 1, listOffsetsBody([latest, { ...latest, timestamp: -2n }]));
+    // Kafka's KafkaApis answers each occurrence of a duplicated partition with INVALID_REQUEST (42).
+    expect(readListOffsets((await c.next()).body)).toEqual([
+      { partition: 0, errorCode: ErrorCode.INVALID_REQUEST, timestamp: -1n, offset: -1n },
+      { partition: 0, errorCode: ErrorCode.INVALID_REQUEST, timestamp: -1n, offset: -1n },
+    ]);
+    c.send(ApiKey.ListOffsets, 1, listOffsetsBody([latest]));
+    expect(readListOffsets((await c.next()).body)).toEqual([
+      { partition: 0, errorCode: 0, timestamp: -1n, offset: 1n },
     ]);
   });
 

@@ -1,12 +1,6 @@
-import { gzipSync } from 'node:zlib';
-import { crc32c } from '../../../../local/broker/protocol/crc32c';
-import {
-  encodeRecordBatch,
-  LOG_OVERHEAD,
-  RECORD_BATCH_HEADER_SIZE,
-  validateRecordBatch,
-} from '../../../../local/broker/protocol/record-batch';
+import { encodeRecordBatch, validateRecordBatch } from '../../../../local/broker/protocol/record-batch';
 import type { BatchHeader } from '../../../../local/broker/storage/types';
+import { compressBatch } from '../protocol/compressed-batch';
 
 export interface FixtureRecord {
   readonly key?: string;
@@ -21,8 +15,10 @@ export interface FixtureBatchOptions {
   readonly producerEpoch?: number;
   readonly baseSequence?: number;
   readonly baseTimestamp?: bigint;
-  /** Attribute bits 0-2: gzip (1) compresses the records for real; other codecs only set the bits. */
+  /** Attribute bits 0-2: the codec that compresses the records (1 gzip, 2 snappy, 3 lz4, 4 zstd). */
   readonly compression?: number;
+  /** How snappy records are framed: raw (librdkafka, @platformatic/kafka) or xerial (the Java client). */
+  readonly snappyFraming?: 'raw' | 'xerial';
   /** Attribute bit 4: part of a transaction. */
   readonly transactional?: boolean;
 }
@@ -49,22 +45,13 @@ export function buildBatch(options: FixtureBatchOptions): FixtureBatch {
     })),
   });
   bytes.writeInt32BE(-1, 12);
-  const batch = options.compression === undefined ? bytes : compress(bytes, options.compression);
+  const batch =
+    options.compression === undefined
+      ? bytes
+      : compressBatch(bytes, options.compression, options.snappyFraming);
   const validation = validateRecordBatch(batch);
   if (!validation.ok) throw new Error(`fixture batch is invalid: ${validation.reason}`);
   return { bytes: batch, header: validation.header };
-}
-
-function compress(bytes: Buffer, codec: number): Buffer {
-  const body = bytes.subarray(RECORD_BATCH_HEADER_SIZE);
-  const batch = Buffer.concat([
-    bytes.subarray(0, RECORD_BATCH_HEADER_SIZE),
-    codec === 1 ? gzipSync(body) : body,
-  ]);
-  batch.writeInt32BE(batch.length - LOG_OVERHEAD, 8);
-  batch.writeInt16BE(codec, 21);
-  batch.writeUInt32BE(crc32c(batch, 21), 17);
-  return batch;
 }
 
 /** `count` keyed records with values `${prefix}-${i}`. */

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { Codec } from '../../../../local/broker/protocol/compression';
 import { crc32c } from '../../../../local/broker/protocol/crc32c';
 import type { StorageEngine } from '../../../../local/broker/storage/engine';
 import { createMemoryStorage } from '../../../../local/broker/storage/memory';
+import { markCompressed } from '../protocol/compressed-batch';
 import { buildBatch, records } from './batch-fixture';
 import { engines } from './engine-factories';
 
@@ -256,14 +258,19 @@ describe.each(engines)('$name storage engine', ({ create }) => {
       });
     });
 
-    it('answers 1 beyond the high watermark and below the log start', async () => {
+    it('answers 1 with offsets -1 beyond the high watermark and below the log start, like Kafka', async () => {
       await threeBatches();
-      expect(storage.read('payments', 0, 31n, 1 << 20)).toMatchObject({
+      // Kafka's FetchResponse.partitionResponse for an error: no high watermark, LSO or log start offset.
+      const outOfRange = {
         errorCode: 1,
-        highWatermark: 30n,
+        highWatermark: -1n,
+        lastStableOffset: -1n,
+        logStartOffset: -1n,
         batches: [],
-      });
-      expect(storage.read('payments', 0, -1n, 1 << 20)).toMatchObject({ errorCode: 1, batches: [] });
+        abortedTransactions: [],
+      };
+      expect(storage.read('payments', 0, 31n, 1 << 20)).toEqual(outOfRange);
+      expect(storage.read('payments', 0, -1n, 1 << 20)).toEqual(outOfRange);
     });
   });
 
@@ -308,12 +315,18 @@ describe.each(engines)('$name storage engine', ({ create }) => {
       expect(storage.listOffset('payments', 0, 2006n)).toEqual({ errorCode: 0, offset: -1n, timestamp: -1n });
     });
 
-    it('answers the first record at or after the timestamp inside a gzip batch', async () => {
+    it.each([
+      ['gzip', { compression: Codec.GZIP }],
+      ['snappy', { compression: Codec.SNAPPY }],
+      ['xerial-framed snappy', { compression: Codec.SNAPPY, snappyFraming: 'xerial' }],
+      ['lz4', { compression: Codec.LZ4 }],
+      ['zstd', { compression: Codec.ZSTD }],
+    ] as const)('answers the first record at or after the timestamp inside a %s batch', async (_, codec) => {
       await open();
       storage.createTopic('payments', 1);
       const compressed = buildBatch({
+        ...codec,
         baseTimestamp: 1000n,
-        compression: 1,
         records: [{ value: 'a' }, { value: 'b', timestampDelta: 5 }, { value: 'c', timestampDelta: 9 }],
       });
       await storage.append('payments', 0, compressed.bytes, compressed.header, true);
@@ -329,15 +342,15 @@ describe.each(engines)('$name storage engine', ({ create }) => {
       });
     });
 
-    it('answers with the batch for a batch whose codec it cannot decode (snappy)', async () => {
+    it('answers with the batch for a batch whose compressed records cannot be read', async () => {
       await open();
       storage.createTopic('payments', 1);
-      const compressed = buildBatch({
+      const { bytes, header } = buildBatch({
         baseTimestamp: 1000n,
-        compression: 2,
         records: [{ value: 'a' }, { value: 'b', timestampDelta: 7 }],
       });
-      await storage.append('payments', 0, compressed.bytes, compressed.header, true);
+      // Claims zstd, holds plain records: the CRC is right, the zstd frame is not.
+      await storage.append('payments', 0, markCompressed(bytes, Codec.ZSTD), header, true);
       expect(storage.listOffset('payments', 0, 1003n)).toEqual({
         errorCode: 0,
         offset: 0n,
