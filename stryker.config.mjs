@@ -10,7 +10,8 @@ export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.mutation.config.ts', related: false },
   checkers: ['typescript'],
-  tsconfigFile: 'tsconfig.json',
+  // Type-checks each mutant against the code that can import it (functions/ and local/), without CDK.
+  tsconfigFile: 'tsconfig.mutation.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   mutate: [target],
   coverageAnalysis: 'perTest',
