@@ -27,6 +27,7 @@ const letter = (offset: number, reason: string, eventId: string | undefined, app
 describe('DynamoDbLedger snapshot of records below the progress', () => {
   let store: TestLedger;
   let ledger: DynamoDbLedger;
+  let tableName: string;
   beforeAll(async () => {
     store = await startTestLedger();
   });
@@ -34,7 +35,7 @@ describe('DynamoDbLedger snapshot of records below the progress', () => {
   // Each test on a table of its own holding one step of payments-3 up to offset 15, and r-5 applied on
   // payments-4 at offset 13.
   beforeEach(async () => {
-    const tableName = `ledger-${randomUUID()}`;
+    tableName = `ledger-${randomUUID()}`;
     await ensureLedgerTable(store.client, tableName);
     ledger = new DynamoDbLedger(store.client, tableName);
     await ledger.commit(
@@ -121,5 +122,62 @@ describe('DynamoDbLedger snapshot of records below the progress', () => {
     await expect(
       ledger.markLettersSent(ref, [{ eventId: 'r-9', offset: 20, reason: 'INVALID', detail: 'x' }]),
     ).rejects.toThrow(/conditional request failed/i);
+  });
+
+  it('writes each item with its kind, its source coordinates and the origin of its record', async () => {
+    const items = await store.dump(tableName);
+    const at = (pk: string, sk: string) => items.find((item) => item.pk === pk && item.sk === sk);
+    expect(at('EVENT#r-1', 'APPLIED')).toMatchObject({
+      kind: 'applied',
+      eventId: 'r-1',
+      topic: 'payments',
+      partition: 3,
+      offset: 10,
+      producerSession: 'session-a',
+      partitionSequence: 10,
+      recordTimestamp: 1,
+    });
+    expect(at('EVENT#r-2', 'DEAD_LETTER#payments-3#00000000000000000011')).toMatchObject({
+      kind: 'dead-letter',
+      eventId: 'r-2',
+      topic: 'payments',
+      partition: 3,
+      offset: 11,
+      reason: 'INVALID',
+      detail: 'INVALID at 11',
+      applied: false,
+      letter: 'pending',
+      producerSession: 'session-a',
+      partitionSequence: 11,
+    });
+    expect(at('EVENT#r-1', 'DEAD_LETTER#payments-3#00000000000000000010#GAP')).toMatchObject({
+      applied: true,
+    });
+    expect(at('PARTITION#payments-3', 'PROGRESS')).toMatchObject({
+      topic: 'payments',
+      partition: 3,
+      lastOffset: 15,
+    });
+    expect(at('SESSION#session-a', 'PARTITION#payments-3')).toMatchObject({
+      producerSession: 'session-a',
+      topic: 'payments',
+      partition: 3,
+      lastSequence: 15,
+    });
+  });
+
+  it('refuses a first step of a partition or a session the ledger already holds, writing nothing', async () => {
+    const before = await store.dump(tableName);
+    const again = ledger.commit(step({ lastOffset: 20 }));
+    await expect(again).rejects.toThrow(/payments-3 progress moved past offset undefined/);
+    const newSession = ledger.commit(
+      step({
+        expectedLastOffset: 15,
+        lastOffset: 20,
+        sessions: [{ producerSession: 'session-a', expected: undefined, last: 20 }],
+      }),
+    );
+    await expect(newSession).rejects.toThrow(/producer session session-a on payments-3 moved past undefined/);
+    expect(await store.dump(tableName)).toEqual(before);
   });
 });
