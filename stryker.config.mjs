@@ -1,6 +1,6 @@
 // @ts-check
 // Mutation testing of one exactly-once core file at a time (`npm run mutation`, scripts/mutation.ts sets
-// MUTATION_TARGET and MUTATION_TESTS). Each file runs only against its own test folders.
+// MUTATION_TARGET and MUTATION_TESTS). Each file runs only against its own test files.
 const target = process.env.MUTATION_TARGET;
 if (!target) throw new Error('MUTATION_TARGET must name the file to mutate, e.g. functions/ledger/ledger.ts');
 const name = target.replace(/[/.]/g, '-');
@@ -10,7 +10,7 @@ export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.mutation.config.ts', related: false },
   checkers: ['typescript'],
-  // Type-checks each mutant against the code that can import it (functions/ and local/), without CDK.
+  // Type-checks each mutant: the mutated file and its imports (scripts/mutation.ts writes this file).
   tsconfigFile: 'tsconfig.mutation.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   mutate: [target],
@@ -18,7 +18,7 @@ export default {
   // The machine is shared: two test processes at most.
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),
   timeoutMS: 30_000,
-  // The initial run of a test folder takes minutes on a busy machine.
+  // The initial run of the test files takes minutes on a busy machine.
   dryRunTimeoutMinutes: 30,
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
