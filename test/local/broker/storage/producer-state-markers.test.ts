@@ -115,3 +115,39 @@ describe('PartitionProducerState: producer ids of no idempotent producer', () =>
     expect([...state.producerIds()]).toEqual([0n]);
   });
 });
+
+describe('PartitionProducerState: what a rejection says and what a batch records', () => {
+  const reasonOf = (state: PartitionProducerState, batch: ProducerBatchHeader) => {
+    const verdict = state.check(batch);
+    return verdict.outcome === 'rejected' ? `${verdict.errorCode} ${verdict.reason}` : verdict.outcome;
+  };
+
+  it('names the producer, the epochs and the sequences of a refused batch', () => {
+    const state = knownProducer();
+    expect(reasonOf(state, header({ producerEpoch: 0, baseSequence: 3 }))).toBe(
+      `47 producer ${PID} epoch 0 is older than the current epoch 1`,
+    );
+    expect(reasonOf(state, header({ producerEpoch: 2, baseSequence: 3 }))).toBe(
+      `45 producer ${PID} new epoch 2 starts at sequence 3, expected 0`,
+    );
+    expect(reasonOf(state, header({ producerEpoch: 1, baseSequence: 7 }))).toBe(
+      `45 producer ${PID} epoch 1 sent sequence 7, expected 3`,
+    );
+  });
+
+  it('expects sequence 0 after the last sequence 2147483647', () => {
+    const state = new PartitionProducerState();
+    append(state, header({ baseSequence: 2147483647 }), 0n);
+    expect(reasonOf(state, header({ baseSequence: 5 }))).toBe(
+      `45 producer ${PID} epoch 0 sent sequence 5, expected 0`,
+    );
+  });
+
+  it('records the first and last offset and sequence of a batch', () => {
+    const state = new PartitionProducerState();
+    append(state, header({ baseSequence: 4, lastOffsetDelta: 2, maxTimestamp: 7n }), 10n);
+    expect(state.get(PID)?.batches).toEqual([
+      { firstSequence: 4, lastSequence: 6, baseOffset: 10n, lastOffset: 12n, maxTimestamp: 7n },
+    ]);
+  });
+});
