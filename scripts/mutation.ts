@@ -10,6 +10,7 @@ const core: Record<string, string[]> = {
   'functions/consume/verification.ts': [
     'test/functions/consume/verification.test.ts',
     'test/functions/consume/redelivery-or-duplicate.test.ts',
+    'test/functions/consume/late-records.test.ts',
     'test/functions/consume/step-planning.test.ts',
   ],
   'functions/consume/partition-processing.ts': [
