@@ -137,3 +137,76 @@ describe('parseIngestRequest: body', () => {
     expect(refused.issues.map((issue) => issue.field)).toEqual(['$[0].eventId', '$[1].amount']);
   });
 });
+
+describe('parseIngestRequest: what each refusal says', () => {
+  const { eventId: _eventId, ...withoutId } = paymentEvent();
+  const said = (request: APIGatewayProxyEventV2) => {
+    const refused = rejected(request);
+    return {
+      status: refused.statusCode,
+      code: refused.code,
+      message: refused.message,
+      issues: refused.issues,
+    };
+  };
+
+  it('names the invalid id in the body when the header carries the same one', () => {
+    expect(
+      said(jsonPost({ ...withoutId, eventId: 'bad/id' }, { 'Idempotency-Key': 'bad/id' })).issues.map(
+        (i) => i.field,
+      ),
+    ).toEqual(['$.eventId']);
+  });
+
+  it('names the body field, not the header, for a problem of another field when the key came from the header', () => {
+    expect(
+      said(jsonPost({ ...withoutId, amount: -1 }, { 'Idempotency-Key': 'k1' })).issues.map((i) => i.field),
+    ).toEqual(['$.amount']);
+  });
+
+  it('refuses a batch event with an invalid id instead of leaving it out', () => {
+    const refused = said(jsonPost([paymentEvent(), { ...withoutId, eventId: 'bad/id' }]));
+    expect([refused.status, refused.code]).toEqual([422, 'SCHEMA_VIOLATION']);
+    expect(refused.issues.map((i) => i.field)).toEqual(['$[1].eventId']);
+  });
+
+  it('says what is wrong with the key, the event and the batch', () => {
+    expect(said(jsonPost({ ...withoutId, eventId: 'k2' }, { 'Idempotency-Key': 'k1' })).message).toBe(
+      'the Idempotency-Key header and eventId differ; send one, or the same value in both',
+    );
+    expect(said(jsonPost(withoutId)).message).toBe(
+      'no idempotency key: send an Idempotency-Key header or an eventId field',
+    );
+    expect(said(jsonPost(paymentEvent({ amount: -1 }))).message).toBe('the payment event is invalid');
+    expect(said(jsonPost([paymentEvent()], { 'Idempotency-Key': 'k1' }))).toMatchObject({
+      message:
+        'the Idempotency-Key header applies to a single event; in a batch every event carries its own eventId',
+      issues: [{ field: 'Idempotency-Key', problem: 'must not be sent with a batch' }],
+    });
+    expect(said(jsonPost([])).message).toBe('the batch is empty');
+    expect(said(jsonPost(Array.from({ length: 11 }, () => paymentEvent()))).issues).toEqual([
+      { field: '$', problem: 'has 11 events, more than the 10 allowed' },
+    ]);
+    expect(said(jsonPost([withoutId])).issues).toEqual([
+      { field: '$[0].eventId', problem: 'is required: every event of a batch has its own' },
+    ]);
+  });
+
+  it('says a base64 body that is not UTF-8 must be UTF-8 encoded JSON', () => {
+    const request = {
+      ...jsonPost(''),
+      body: Buffer.from([0xff, 0x7b, 0x7d]).toString('base64'),
+      isBase64Encoded: true,
+    };
+    expect(said(request).issues).toEqual([{ field: '$', problem: 'must be UTF-8 encoded JSON' }]);
+  });
+
+  it('accepts a request with no request context', () => {
+    const request = jsonPost(paymentEvent());
+    expect(
+      outcome({ ...request, requestContext: undefined } as unknown as APIGatewayProxyEventV2),
+    ).toMatchObject({
+      form: 'single',
+    });
+  });
+});
