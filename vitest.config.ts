@@ -10,6 +10,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Tests assert behaviour, not log lines: keep Powertools quiet unless a test asks otherwise.
     env: { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    // Files and the tests in each file run in a random order, so a test that passes only after another fails
+    // early. The banner prints the seed; `npx vitest run --sequence.seed=<seed>` repeats that order.
+    sequence: { shuffle: true },
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
   },

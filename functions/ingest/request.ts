@@ -96,8 +96,9 @@ function bodyText(event: APIGatewayProxyEventV2, maxBytes: number): { text: stri
     requireWithin(bytes, maxBytes, 'a request');
     return { text: raw, bytes };
   }
-  // Base64 takes 4 characters per 3 bytes: refuse an oversize body before decoding it.
-  requireWithin(Math.floor((raw.length * 3) / 4), maxBytes + 2, 'a request');
+  // Base64 takes 4 characters per 3 bytes, the last group padded with up to 2: the text decodes to at least
+  // 3/4 of its length less 2 bytes. Refuse an oversize body by that count, before decoding it.
+  requireWithin(Math.floor((raw.length * 3) / 4) - 2, maxBytes, 'a request');
   const decoded = Buffer.from(raw, 'base64');
   requireWithin(decoded.length, maxBytes, 'a request');
   try {

@@ -57,6 +57,11 @@ describe('embedded ledger store: TransactWriteItems on dynalite', () => {
   });
 
   it('applies none of a transaction when one condition fails, and reports a reason per action', async () => {
+    // Items of its own: the transaction would delete `kept` and fails on `stale-counter` (2, not 1).
+    await ledger.client.send(new PutCommand({ TableName: ledger.tableName, Item: { pk: 'kept', sk: 'x' } }));
+    await ledger.client.send(
+      new PutCommand({ TableName: ledger.tableName, Item: { pk: 'stale-counter', sk: 'x', n: 2 } }),
+    );
     const attempt = ledger.client.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -67,11 +72,11 @@ describe('embedded ledger store: TransactWriteItems on dynalite', () => {
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
-          { Delete: { TableName: ledger.tableName, Key: { pk: 'a', sk: 'x' } } },
+          { Delete: { TableName: ledger.tableName, Key: { pk: 'kept', sk: 'x' } } },
           {
             Update: {
               TableName: ledger.tableName,
-              Key: { pk: 'counter', sk: 'x' },
+              Key: { pk: 'stale-counter', sk: 'x' },
               UpdateExpression: 'SET n = :next',
               ConditionExpression: 'n = :expected',
               ExpressionAttributeValues: { ':next': 3, ':expected': 1 },
@@ -88,8 +93,8 @@ describe('embedded ledger store: TransactWriteItems on dynalite', () => {
       'ConditionalCheckFailed',
     ]);
     expect(await get('b')).toBeUndefined();
-    expect(await get('a')).toEqual({ pk: 'a', sk: 'x' });
-    expect(await get('counter')).toMatchObject({ n: 2 });
+    expect(await get('kept')).toEqual({ pk: 'kept', sk: 'x' });
+    expect(await get('stale-counter')).toMatchObject({ n: 2 });
   });
 
   it('rejects two actions on one item, as DynamoDB does', async () => {

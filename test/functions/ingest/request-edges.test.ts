@@ -1,0 +1,212 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { RequestRejected } from '../../../functions/ingest/errors';
+import { type IngestRequest, parseIngestRequest } from '../../../functions/ingest/request';
+import type { RequestLimits } from '../../../functions/ingest/settings';
+import { httpApiEvent, jsonPost } from '../../helpers/api-gateway';
+import { paymentEvent } from '../../helpers/payment-events';
+
+/** What exactly a request is refused for, and what passes: method, media type, body and field names. */
+const limits: RequestLimits = { maxEventBytes: 4096, maxBatchBytes: 8192, maxBatchEvents: 10 };
+
+function outcome(request: APIGatewayProxyEventV2): IngestRequest | RequestRejected {
+  try {
+    return parseIngestRequest(request, limits);
+  } catch (error) {
+    if (error instanceof RequestRejected) return error;
+    throw error;
+  }
+}
+
+function rejected(request: APIGatewayProxyEventV2): RequestRejected {
+  const result = outcome(request);
+  if (!(result instanceof RequestRejected))
+    throw new Error(`expected a rejection, got ${JSON.stringify(result)}`);
+  return result;
+}
+
+const withContentType = (contentType: string) =>
+  httpApiEvent({ body: paymentEvent(), headers: { 'content-type': contentType } });
+
+describe('parseIngestRequest: method and media type', () => {
+  it('accepts POST in any case, and a request that names no method', () => {
+    expect(
+      outcome(
+        httpApiEvent({
+          method: 'post',
+          body: paymentEvent(),
+          headers: { 'content-type': 'application/json' },
+        }),
+      ),
+    ).toMatchObject({ form: 'single' });
+    const request = jsonPost(paymentEvent());
+    const { http: _http, ...context } = request.requestContext;
+    expect(outcome({ ...request, requestContext: context as typeof request.requestContext })).toMatchObject({
+      form: 'single',
+    });
+  });
+
+  it('refuses another method, naming it', () => {
+    const put = rejected(
+      httpApiEvent({ method: 'PUT', body: paymentEvent(), headers: { 'content-type': 'application/json' } }),
+    );
+    expect([put.statusCode, put.code, put.message]).toEqual([
+      405,
+      'METHOD_NOT_ALLOWED',
+      'method PUT is not allowed; use POST',
+    ]);
+  });
+
+  it.each([
+    'application/json',
+    'Application/JSON',
+    'application/json; charset=utf-8',
+    'application/json;charset=UTF-8',
+    'application/json; charset="utf-8"',
+    'application/json; version=1',
+  ])('accepts the content type %s', (contentType) => {
+    expect(outcome(withContentType(contentType))).toMatchObject({ form: 'single' });
+  });
+
+  it.each([
+    'application/jsonx',
+    'text/json',
+    'application/json; charset=utf-16',
+    'application/json; charset="latin1"',
+  ])('refuses the content type %s with 415, quoting it', (contentType) => {
+    const refused = rejected(withContentType(contentType));
+    expect([refused.statusCode, refused.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    expect(refused.message).toBe(
+      `Content-Type "${contentType}" is not supported; send application/json (UTF-8)`,
+    );
+    expect(refused.issues).toEqual([
+      { field: 'Content-Type', problem: `must be application/json, got "${contentType}"` },
+    ]);
+  });
+
+  it('says a missing content type is missing', () => {
+    const refused = rejected(httpApiEvent({ body: paymentEvent() }));
+    expect(refused.message).toBe('Content-Type is missing; send application/json');
+  });
+});
+
+describe('parseIngestRequest: body', () => {
+  it('refuses a body of only whitespace, or none, as empty', () => {
+    for (const request of [jsonPost('  \n '), { ...jsonPost(''), body: undefined }]) {
+      const empty = rejected(request);
+      expect([empty.statusCode, empty.code, empty.issues]).toEqual([
+        400,
+        'INVALID_JSON',
+        [{ field: '$', problem: 'is empty' }],
+      ]);
+    }
+  });
+
+  it.each([
+    ['null', 'null'],
+    ['42', 'a number'],
+    ['"text"', 'a string'],
+    ['true', 'a boolean'],
+  ])('refuses the body %s as not an event, saying it got %s', (body, got) => {
+    const refused = rejected(jsonPost(body));
+    expect([refused.statusCode, refused.code]).toEqual([422, 'SCHEMA_VIOLATION']);
+    expect(refused.issues).toEqual([{ field: '$', problem: `must be a payment event object, got ${got}` }]);
+  });
+
+  it('names a batch item that is not an object by its index, and what it is', () => {
+    const refused = rejected(jsonPost([paymentEvent(), [1], null]));
+    expect(refused.issues).toEqual([
+      { field: '$[1]', problem: 'must be a payment event object, got an array' },
+      { field: '$[2]', problem: 'must be a payment event object, got null' },
+    ]);
+  });
+
+  it('names unknown fields as JSONPath, quoting names that are not identifiers', () => {
+    const refused = rejected(jsonPost({ ...paymentEvent(), 'not-a-name': 1, extra_1: 2 }));
+    expect(refused.issues.map((issue) => issue.field).sort()).toEqual(['$.extra_1', '$["not-a-name"]']);
+    expect(refused.issues[0]?.problem).toBe('is not a field of a payment event');
+  });
+
+  it('says a batch with events missing their ids and other problems is rejected whole, listing all', () => {
+    const { eventId: _eventId, ...withoutId } = paymentEvent();
+    const refused = rejected(jsonPost([withoutId, paymentEvent({ amount: -1 })]));
+    expect([refused.statusCode, refused.code]).toEqual([400, 'MISSING_IDEMPOTENCY_KEY']);
+    expect(refused.message).toBe(
+      '1 event(s) have no eventId (the idempotency key); nothing was published: fix every listed event and send the batch again',
+    );
+    expect(refused.issues.map((issue) => issue.field)).toEqual(['$[0].eventId', '$[1].amount']);
+  });
+});
+
+describe('parseIngestRequest: what each refusal says', () => {
+  const { eventId: _eventId, ...withoutId } = paymentEvent();
+  const said = (request: APIGatewayProxyEventV2) => {
+    const refused = rejected(request);
+    return {
+      status: refused.statusCode,
+      code: refused.code,
+      message: refused.message,
+      issues: refused.issues,
+    };
+  };
+
+  it('names the invalid id in the body when the header carries the same one', () => {
+    expect(
+      said(jsonPost({ ...withoutId, eventId: 'bad/id' }, { 'Idempotency-Key': 'bad/id' })).issues.map(
+        (i) => i.field,
+      ),
+    ).toEqual(['$.eventId']);
+  });
+
+  it('names the body field, not the header, for a problem of another field when the key came from the header', () => {
+    expect(
+      said(jsonPost({ ...withoutId, amount: -1 }, { 'Idempotency-Key': 'k1' })).issues.map((i) => i.field),
+    ).toEqual(['$.amount']);
+  });
+
+  it('refuses a batch event with an invalid id instead of leaving it out', () => {
+    const refused = said(jsonPost([paymentEvent(), { ...withoutId, eventId: 'bad/id' }]));
+    expect([refused.status, refused.code]).toEqual([422, 'SCHEMA_VIOLATION']);
+    expect(refused.issues.map((i) => i.field)).toEqual(['$[1].eventId']);
+  });
+
+  it('says what is wrong with the key, the event and the batch', () => {
+    expect(said(jsonPost({ ...withoutId, eventId: 'k2' }, { 'Idempotency-Key': 'k1' })).message).toBe(
+      'the Idempotency-Key header and eventId differ; send one, or the same value in both',
+    );
+    expect(said(jsonPost(withoutId)).message).toBe(
+      'no idempotency key: send an Idempotency-Key header or an eventId field',
+    );
+    expect(said(jsonPost(paymentEvent({ amount: -1 }))).message).toBe('the payment event is invalid');
+    expect(said(jsonPost([paymentEvent()], { 'Idempotency-Key': 'k1' }))).toMatchObject({
+      message:
+        'the Idempotency-Key header applies to a single event; in a batch every event carries its own eventId',
+      issues: [{ field: 'Idempotency-Key', problem: 'must not be sent with a batch' }],
+    });
+    expect(said(jsonPost([])).message).toBe('the batch is empty');
+    expect(said(jsonPost(Array.from({ length: 11 }, () => paymentEvent()))).issues).toEqual([
+      { field: '$', problem: 'has 11 events, more than the 10 allowed' },
+    ]);
+    expect(said(jsonPost([withoutId])).issues).toEqual([
+      { field: '$[0].eventId', problem: 'is required: every event of a batch has its own' },
+    ]);
+  });
+
+  it('says a base64 body that is not UTF-8 must be UTF-8 encoded JSON', () => {
+    const request = {
+      ...jsonPost(''),
+      body: Buffer.from([0xff, 0x7b, 0x7d]).toString('base64'),
+      isBase64Encoded: true,
+    };
+    expect(said(request).issues).toEqual([{ field: '$', problem: 'must be UTF-8 encoded JSON' }]);
+  });
+
+  it('accepts a request with no request context', () => {
+    const request = jsonPost(paymentEvent());
+    expect(
+      outcome({ ...request, requestContext: undefined } as unknown as APIGatewayProxyEventV2),
+    ).toMatchObject({
+      form: 'single',
+    });
+  });
+});
