@@ -1,8 +1,10 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import type { eventDefinition } from '../../../functions/event/definition';
 import { RequestRejected } from '../../../functions/ingest/errors';
 import { type IngestRequest, parseIngestRequest } from '../../../functions/ingest/request';
 import type { RequestLimits } from '../../../functions/ingest/settings';
+import type { EventOf } from '../../../functions/shared/event-definition';
 import { httpApiEvent, jsonPost } from '../../helpers/api-gateway';
 import { paymentEvent } from '../../helpers/payment-events';
 
@@ -12,10 +14,12 @@ import { paymentEvent } from '../../helpers/payment-events';
  */
 const limits: RequestLimits = { maxEventBytes: 1024, maxBatchBytes: 2048, maxBatchEvents: 3 };
 
+type Payment = EventOf<typeof eventDefinition>;
+
 function outcome(
   request: APIGatewayProxyEventV2,
   bounds: RequestLimits = limits,
-): IngestRequest | RequestRejected {
+): IngestRequest<Payment> | RequestRejected {
   try {
     return parseIngestRequest(request, bounds);
   } catch (error) {
@@ -120,7 +124,7 @@ describe('parseIngestRequest: byte and event limits, exactly', () => {
 
 describe('parseIngestRequest: Idempotency-Key edges', () => {
   const { eventId: _eventId, ...withoutId } = paymentEvent();
-  const eventIdOf = (request: IngestRequest | RequestRejected) =>
+  const eventIdOf = (request: IngestRequest<Payment> | RequestRejected) =>
     request instanceof RequestRejected ? request.code : request.form === 'single' && request.event.eventId;
 
   it('reads a padded header as the key it carries, so " k1" and "k1" are one event id', () => {
