@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { METADATA_LIMITS, type PaymentEvent, PaymentEventSchema } from '../../../functions/event/definition';
+import {
+  eventDefinition,
+  METADATA_LIMITS,
+  type PaymentEvent,
+  PaymentEventSchema,
+} from '../../../functions/event/definition';
+import { anEvent, eventRoutes } from '../../../functions/shared/event-definition';
+import { orderDefinition } from '../../helpers/order-events';
 import { paymentEvent, validPaymentEvent } from '../../helpers/payment-events';
 
 function problems(input: unknown): string[] {
@@ -66,5 +73,23 @@ describe('PaymentEventSchema', () => {
     const event: PaymentEvent = paymentEvent({ type: 'chargeback' });
 
     expect(PaymentEventSchema.parse(event).type).toBe('chargeback');
+  });
+});
+
+describe('eventDefinition', () => {
+  it('derives the routes, the topics and the event id from its parts', () => {
+    expect(eventRoutes(eventDefinition)).toEqual({ collection: '/payments', item: '/payments/{eventId}' });
+    expect(eventDefinition.topics).toEqual({ events: 'payments', deadLetter: 'payments-dead-letter' });
+    const sample = eventDefinition.sample('pay-0001', 4);
+    expect(PaymentEventSchema.parse(sample)).toEqual(sample);
+    expect(eventDefinition.eventId(sample)).toBe('pay-0001');
+    expect(eventDefinition.orderingKey(sample)).toBe(sample.accountId);
+  });
+
+  it('names another event type with its own noun and id field', () => {
+    expect(eventRoutes(orderDefinition)).toEqual({ collection: '/orders', item: '/orders/{orderId}' });
+    expect(orderDefinition.topics).toEqual({ events: 'orders', deadLetter: 'orders-dead-letter' });
+    expect(anEvent(orderDefinition)).toBe('an order event');
+    expect(anEvent(eventDefinition)).toBe('a payment event');
   });
 });
