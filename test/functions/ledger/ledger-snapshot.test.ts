@@ -65,6 +65,8 @@ describe('DynamoDbLedger snapshot of records below the progress', () => {
   });
 
   const lookups = [
+    // r-1 was applied here, but at offset 10: the record at offset 9 with its id is not handled.
+    { offset: 9, eventId: 'r-1' },
     { offset: 10, eventId: 'r-1' },
     { offset: 11, eventId: 'r-2' },
     { offset: 12, eventId: undefined },
