@@ -7,6 +7,8 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { eventDefinition } from '../functions/event/definition';
+import { eventRoutes } from '../functions/shared/event-definition';
 import type { PipelineCluster } from './cluster';
 import { functionEntry, PipelineFunction } from './pipeline-function';
 import { choiceSetting, integerSetting } from './settings';
@@ -132,7 +134,7 @@ export class IngestApi extends Construct {
 
     const [ingestRoute] = this.addRoute(
       'PostEvents',
-      '/payments',
+      eventRoutes(eventDefinition).collection,
       apigwv2.HttpMethod.POST,
       this.ingestFunction,
       {
@@ -156,7 +158,7 @@ export class IngestApi extends Construct {
 
   /**
    * Adds a route served by `handler`, IAM-authorized unless `open` (used only for the ingest route when
-   * `ingestAuthorization` is `none`), e.g. a read-only `GET /payments/{eventId}` status function.
+   * `ingestAuthorization` is `none`), e.g. the read-only status function at the event definition's item route.
    */
   addRoute(
     id: string,

@@ -3,7 +3,9 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { eventDefinition } from '../functions/event/definition';
 import { type AppNames, appNames, DEFAULT_APP_NAME } from '../functions/shared/app-names';
+import { eventRoutes } from '../functions/shared/event-definition';
 import { acknowledgeCfnLintFindings } from './cfn-lint';
 import { type ClusterType, PipelineCluster } from './cluster';
 import { PipelineConsumer } from './consumer';
@@ -185,7 +187,7 @@ export class PipelineStack extends Stack {
       maximumPollers: props.consumerMaximumPollers,
     });
 
-    // GET /payments/{eventId}: read-only, so it gets the ledger's read grants and nothing on Kafka.
+    // GET /<events>/{<id field>}: read-only, so it gets the ledger's read grants and nothing on Kafka.
     this.statusFunction = new PipelineFunction(this, 'StatusFunction', {
       ...placement,
       entry: functionEntry('status/handler.ts'),
@@ -195,7 +197,7 @@ export class PipelineStack extends Stack {
     this.ledger.grantLedgerReads(this.statusFunction);
     this.ingestApi.addRoute(
       'GetEventStatus',
-      '/payments/{eventId}',
+      eventRoutes(eventDefinition).item,
       apigwv2.HttpMethod.GET,
       this.statusFunction,
     );

@@ -108,7 +108,6 @@ export const eventDefinition = defineEvent({
   idField: 'eventId',
   orderingKey: (payment: PaymentEvent) => payment.accountId,
   effect: paymentEffect,
-  topics: { events: 'payments', deadLetter: 'payments-dead-letter' },
   sample: (eventId: string, group: number): PaymentEvent => ({
     eventId,
     accountId: `acct-${group}`,

@@ -41,13 +41,6 @@ export interface EventNoun {
   readonly plural: string;
 }
 
-export interface EventTopics {
-  /** Where the ingest function publishes the events. */
-  readonly events: string;
-  /** Where the consume function publishes dead letters. */
-  readonly deadLetter: string;
-}
-
 export interface EventDefinition<E extends object = object> {
   readonly noun: EventNoun;
   /** The schema: the TypeScript type of the event and its validation both come from it. */
@@ -63,8 +56,6 @@ export interface EventDefinition<E extends object = object> {
   orderingKey(event: E): string;
   /** The ledger writes of applying the event (see EventEffect). */
   effect(event: E): readonly EffectWrite[];
-  /** The default topic names, overridable by settings. */
-  readonly topics: EventTopics;
   /** A valid event for docs, demos and benchmarks: with this id, for ordering key number `group`. */
   sample(id: string, group: number): E;
 }
@@ -77,7 +68,7 @@ type StringField<E> = { [K in keyof E]-?: E[K] extends string ? K : never }[keyo
 
 /**
  * Builds a definition from its parts, deriving the event id accessor from the id field so the two cannot
- * disagree, and the default topics from the plural noun.
+ * disagree. Topic names are not the event's: they derive from the application name (app-names.ts).
  */
 export function defineEvent<E extends object, K extends StringField<E>>(parts: {
   readonly noun: EventNoun;
@@ -85,7 +76,6 @@ export function defineEvent<E extends object, K extends StringField<E>>(parts: {
   readonly idField: K;
   readonly orderingKey: (event: E) => string;
   readonly effect: EventEffect<E>;
-  readonly topics?: EventTopics;
   readonly sample: (id: string, group: number) => E;
 }): EventDefinition<E> {
   return {
@@ -95,10 +85,6 @@ export function defineEvent<E extends object, K extends StringField<E>>(parts: {
     eventId: (event) => event[parts.idField] as string,
     orderingKey: parts.orderingKey,
     effect: parts.effect,
-    topics: parts.topics ?? {
-      events: parts.noun.plural,
-      deadLetter: `${parts.noun.plural}-dead-letter`,
-    },
     sample: parts.sample,
   };
 }

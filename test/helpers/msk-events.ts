@@ -1,5 +1,6 @@
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
 import { eventDefinition } from '../../functions/event/definition';
+import { appNames } from '../../functions/shared/app-names';
 import type { EventDefinition } from '../../functions/shared/event-definition';
 import { RecordHeader } from '../../functions/shared/record-headers';
 
@@ -26,7 +27,7 @@ export function mskRecord(spec: RecordSpec): MSKRecord {
   const encode = (data: string | Buffer) =>
     (typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('base64');
   const record: Record<string, unknown> = {
-    topic: spec.topic ?? eventDefinition.topics.events,
+    topic: spec.topic ?? appNames().topic,
     partition: spec.partition ?? 0,
     offset: spec.offset,
     timestamp: spec.timestamp ?? 1_767_225_600_000 + spec.offset,
@@ -83,7 +84,7 @@ export function eventRecord<E extends object>(
   placement: RecordPlacement & { readonly value?: string },
 ): MSKRecord {
   return mskRecord({
-    topic: placement.topic ?? definition.topics.events,
+    topic: placement.topic ?? appNames().topic,
     partition: placement.partition,
     offset: placement.offset,
     key: definition.orderingKey(event),

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { consumeBatch } from '../../../functions/consume/consume';
 import { DynamoDbLedger, MAX_COMMIT_ITEMS } from '../../../functions/ledger/ledger';
+import { appNames } from '../../../functions/shared/app-names';
 import { defineEvent, type EventDefinition } from '../../../functions/shared/event-definition';
 import { identifier } from '../../../functions/shared/schema-fields';
 import { customerOrdersKey, type OrderEvent, orderDefinition } from '../../helpers/order-events';
@@ -89,7 +90,7 @@ describe('consuming events of another definition', () => {
     expect(applied).toMatchObject({
       kind: 'applied',
       eventId: 'reading-1',
-      topic: readingDefinition.topics.events,
+      topic: appNames().topic,
       partition: 0,
       offset: 0,
       event: reading,

@@ -77,9 +77,8 @@ describe('PaymentEventSchema', () => {
 });
 
 describe('eventDefinition', () => {
-  it('derives the routes, the topics and the event id from its parts', () => {
+  it('derives the routes and the event id from its parts', () => {
     expect(eventRoutes(eventDefinition)).toEqual({ collection: '/payments', item: '/payments/{eventId}' });
-    expect(eventDefinition.topics).toEqual({ events: 'payments', deadLetter: 'payments-dead-letter' });
     const sample = eventDefinition.sample('pay-0001', 4);
     expect(PaymentEventSchema.parse(sample)).toEqual(sample);
     expect(eventDefinition.eventId(sample)).toBe('pay-0001');
@@ -88,7 +87,6 @@ describe('eventDefinition', () => {
 
   it('names another event type with its own noun and id field', () => {
     expect(eventRoutes(orderDefinition)).toEqual({ collection: '/orders', item: '/orders/{orderId}' });
-    expect(orderDefinition.topics).toEqual({ events: 'orders', deadLetter: 'orders-dead-letter' });
     expect(anEvent(orderDefinition)).toBe('an order event');
     expect(anEvent(eventDefinition)).toBe('a payment event');
   });

@@ -11,6 +11,7 @@ import { createConsumeHandler } from '../../../functions/consume/consume';
 import { DeadLetterHeader } from '../../../functions/consume/dead-letters';
 import { createConsumeDependencies } from '../../../functions/consume/dependencies';
 import { createIngestHandler } from '../../../functions/ingest/ingest-handler';
+import { appNames } from '../../../functions/shared/app-names';
 import { eventRoutes } from '../../../functions/shared/event-definition';
 import { readKafkaSettings } from '../../../functions/shared/kafka-settings';
 import { createStatusHandler } from '../../../functions/status/status-handler';
@@ -28,6 +29,8 @@ import { customerOrdersKey, orderDefinition } from '../../helpers/order-events';
  * emulator; only the definition differs. A payment assumption in shared code fails here.
  */
 const routes = eventRoutes(orderDefinition);
+/** The names an orders application gets: what a fork's `appName` would give. */
+const orderNames = appNames('orders');
 const quiet = (serviceName: string) => ({
   logger: new Logger({ serviceName, logLevel: 'SILENT' }),
   metrics: new Metrics({ namespace: 'OrdersTest', serviceName }),
@@ -48,9 +51,9 @@ beforeAll(async () => {
   ledger = await startTestLedger({ maxAttempts: 3 });
   ordersTopic = await createFreshTopic(kafka.brokers, {
     partitions: 3,
-    prefix: orderDefinition.topics.events,
+    prefix: orderNames.topic,
   });
-  deadLetterTopic = await createFreshTopic(kafka.brokers, { prefix: orderDefinition.topics.deadLetter });
+  deadLetterTopic = await createFreshTopic(kafka.brokers, { prefix: orderNames.deadLetterTopic });
   const kafkaSettings = readKafkaSettings({ KAFKA_BROKERS: kafka.brokers.join(',') });
 
   const ingest = createIngestHandler({
