@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../lib/context';
+import { projectFunctions } from '../lib/stack-fixture';
 
 /**
  * The app as `npx cdk synth -c key=value` runs it: bin/app.ts with cdk.json's context and the `-c` values
@@ -16,6 +17,8 @@ const projectRoot = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
 /** The cloud assemblies written, removed after the tests. */
 const synthesized: string[] = [];
+/** The cloud assembly each template came from (its function bundles are there). */
+const assemblyOf = new Map<Template, string>();
 
 /**
  * bin/app.ts run as the CLI runs it: a process of its own with CDK_CONTEXT_JSON (cdk.json's context merged in)
@@ -45,7 +48,11 @@ async function appSynth(
   const manifest = JSON.parse(readFileSync(join(output, 'manifest.json'), 'utf8')) as { missing?: unknown[] };
   // Nothing left to look up: this is the synth a deploy would use.
   expect(manifest.missing ?? []).toEqual([]);
-  return Template.fromJSON(JSON.parse(readFileSync(join(output, `${stackId}.template.json`), 'utf8')));
+  const template = Template.fromJSON(
+    JSON.parse(readFileSync(join(output, `${stackId}.template.json`), 'utf8')),
+  );
+  assemblyOf.set(template, output);
+  return template;
 }
 
 const ACCOUNT = '123456789012';
@@ -178,6 +185,32 @@ describe('cdk synth with every documented context value', () => {
       PartitionCount: 6,
       ReplicationFactor: 3,
     });
+  });
+
+  it('bundles each function with esbuild into minified ESM that can require() and maps to its sources', () => {
+    // The provisioned default has the ingest, consume and status functions; Serverless adds the topics one.
+    for (const [template, functionCount] of [
+      [templates.ingestOpen, 3],
+      [templates.serverless, 4],
+    ] as const) {
+      const functions = projectFunctions(template);
+      expect(functions).toHaveLength(functionCount);
+      for (const fn of functions) {
+        const asset = join(
+          assemblyOf.get(template) ?? '',
+          `asset.${String((fn.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '')}`,
+        );
+        const bundle = readFileSync(join(asset, 'index.mjs'), 'utf8');
+        const sourceMap = JSON.parse(readFileSync(join(asset, 'index.mjs.map'), 'utf8'));
+        expect(bundle.startsWith("import { createRequire as __createRequire } from 'node:module';")).toBe(
+          true,
+        );
+        expect(bundle).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
+        // Minified: long lines, no indentation left.
+        expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(1000);
+        expect(sourceMap.sources.some((source: string) => source.includes('functions/'))).toBe(true);
+      }
+    }
   });
 
   it('retries a failed batch until it succeeds by default, so cdk.json parks no payment', () => {

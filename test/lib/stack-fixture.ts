@@ -58,3 +58,15 @@ export function onlyLogicalId(template: Template, type: string, filter?: Record<
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}: ${found.join(', ')}`);
   return found[0] as string;
 }
+
+/**
+ * The functions built from functions/: not the custom-resource provider framework's own function (it talks only
+ * to CloudFormation and Lambda) nor the DynamoDB prefix-list lookup (one EC2 Describe call at deploy time).
+ */
+export function projectFunctions(template: Template) {
+  return Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).filter(
+    (fn) =>
+      !String(fn.Properties?.Description ?? '').includes('AWS CDK resource provider framework') &&
+      !JSON.stringify(fn.Properties?.Role).includes('DynamoDbPrefixListRole'),
+  );
+}
