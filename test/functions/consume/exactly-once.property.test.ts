@@ -8,7 +8,6 @@ import { DeadLetterHeader, toDeadLetterRecord } from '../../../functions/consume
 import { eventDefinition } from '../../../functions/event/definition';
 import { LedgerUnavailableError } from '../../../functions/ledger/errors';
 import { DynamoDbLedger } from '../../../functions/ledger/ledger';
-import { ensureLedgerTable } from '../../../local/ledger-store';
 import {
   eventRecord,
   InterposedLedger,
@@ -191,8 +190,7 @@ describe('exactly once under redeliveries, poison records, failures and anomalie
           // Reference: the whole log in one clean delivery. Should an invocation still end early (its time
           // budget spent on a starved machine), the rest is delivered again from where it stopped, as the
           // mapping does; the outcome must not depend on that.
-          const referenceTable = `ledger-${randomUUID()}`;
-          await ensureLedgerTable(ledger.client, referenceTable);
+          const referenceTable = await ledger.freshTable();
           const referenceSink = new MemoryDeadLetterSink();
           const referenceHandler = createConsumeHandler({
             ledger: new DynamoDbLedger(ledger.client, referenceTable),
@@ -209,8 +207,7 @@ describe('exactly once under redeliveries, poison records, failures and anomalie
           }
 
           // The same log through a mapping that chunks, rewinds and fails; then it drains without faults.
-          const tableName = `ledger-${randomUUID()}`;
-          await ensureLedgerTable(ledger.client, tableName);
+          const tableName = await ledger.freshTable();
           const sink = new MemoryDeadLetterSink();
           // The embedded store cannot throttle: the next `throttles` commits are refused as DynamoDB would.
           let throttles = 0;

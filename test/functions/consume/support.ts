@@ -88,6 +88,8 @@ export interface TestLedger {
   readonly store: LedgerStore;
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** Creates another empty ledger table on the same store and returns its name (a test of its own state). */
+  freshTable(): Promise<string>;
   /** Every item of the table (default: this ledger's), sorted by key: two dumps are equal when the ledgers are. */
   dump(tableName?: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
@@ -97,12 +99,17 @@ export interface TestLedger {
 export async function startTestLedger(options: { maxAttempts?: number } = {}): Promise<TestLedger> {
   const store = await startLedgerBackend();
   const client = createLedgerClient({ endpoint: store.endpoint, maxAttempts: options.maxAttempts ?? 1 });
-  const tableName = `ledger-${randomUUID()}`;
-  await ensureLedgerTable(client, tableName);
+  const freshTable = async () => {
+    const name = `ledger-${randomUUID()}`;
+    await ensureLedgerTable(client, name);
+    return name;
+  };
+  const tableName = await freshTable();
   return {
     store,
     client,
     tableName,
+    freshTable,
     async dump(table = tableName) {
       const items: Record<string, unknown>[] = [];
       let startKey: Record<string, unknown> | undefined;

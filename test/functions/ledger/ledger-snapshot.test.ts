@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger, type LedgerCommit } from '../../../functions/ledger/ledger';
-import { ensureLedgerTable } from '../../../local/ledger-store';
 import { payment, startTestLedger, type TestLedger } from '../consume/support';
 
 /**
@@ -35,8 +33,7 @@ describe('DynamoDbLedger snapshot of records below the progress', () => {
   // Each test on a table of its own holding one step of payments-3 up to offset 15, and r-5 applied on
   // payments-4 at offset 13.
   beforeEach(async () => {
-    tableName = `ledger-${randomUUID()}`;
-    await ensureLedgerTable(store.client, tableName);
+    tableName = await store.freshTable();
     ledger = new DynamoDbLedger(store.client, tableName);
     await ledger.commit(
       step({

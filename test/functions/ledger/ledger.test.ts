@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -8,7 +7,6 @@ import {
 } from '../../../functions/ledger/errors';
 import { readEventStatus } from '../../../functions/ledger/event-status';
 import { DynamoDbLedger, type LedgerCommit } from '../../../functions/ledger/ledger';
-import { ensureLedgerTable } from '../../../local/ledger-store';
 import { payment, startTestLedger, type TestLedger } from '../consume/support';
 
 const ref = { topic: 'payments', partition: 3 };
@@ -29,8 +27,7 @@ describe('DynamoDbLedger on the embedded store', () => {
   afterAll(() => store.close());
   // Each test on a table of its own holding one first step: r-1 and r-2 applied at offsets 10 and 11.
   beforeEach(async () => {
-    tableName = `ledger-${randomUUID()}`;
-    await ensureLedgerTable(store.client, tableName);
+    tableName = await store.freshTable();
     ledger = new DynamoDbLedger(store.client, tableName);
     await ledger.commit(
       step({
