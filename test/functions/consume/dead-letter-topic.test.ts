@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readConsumeConfig } from '../../../functions/consume/config';
@@ -174,8 +177,11 @@ describe('dead letters on a real Kafka topic', () => {
   });
 
   it('reports the first anomaly as failed while the broker is down, then recovers with a new producer session', async () => {
-    // Its own broker, stopped and started again on the same port (the dead-letter producer keeps its address).
-    const own = await startBroker({ logger: silentLogger });
+    // Its own broker, stopped and started again on the same port (the dead-letter producer keeps its address)
+    // and with the same data, as a broker restarts: an empty one would hand out producer ids again, and the
+    // retired session's producer, still retrying in the background, would then share its id with the new one.
+    const dataDir = await mkdtemp(join(tmpdir(), 'dead-letter-broker-'));
+    const own = await startBroker({ logger: silentLogger, dataDir });
     const port = own.port;
     const deadLetterTopic = await createFreshTopic([own.bootstrap], { prefix: 'dead-letters' });
     ledger = await startTestLedger();
@@ -195,14 +201,7 @@ describe('dead letters on a real Kafka topic', () => {
         batchItemFailures: [{ itemIdentifier: { partition: 'payments-0', offset: 41 } }],
       });
 
-      restarted = await startBroker({ logger: silentLogger, port });
-      const admin = new Kafka({ brokers: [restarted.bootstrap], logLevel: logLevel.NOTHING }).admin();
-      await admin.connect();
-      await admin.createTopics({
-        topics: [{ topic: deadLetterTopic, numPartitions: 1 }],
-        waitForLeaders: true,
-      });
-      await admin.disconnect();
+      restarted = await startBroker({ logger: silentLogger, port, dataDir });
       const retry = {
         ...anomalies,
         records: { 'payments-0': anomalies.records['payments-0']?.filter((r) => r.offset >= 41) ?? [] },
@@ -210,7 +209,9 @@ describe('dead letters on a real Kafka topic', () => {
       expect(await fn.consume(retry)).toEqual({ batchItemFailures: [] });
 
       const letters = await readTopic([restarted.bootstrap], deadLetterTopic);
+      // The warm-up letter from before the restart, then the five the retry published.
       expect(letters.map((l) => l.headers[DeadLetterHeader.id])).toEqual([
+        'payments-1@1/MALFORMED',
         'payments-0@41/DUPLICATE',
         'payments-0@42/GAP',
         'payments-0@43/OUT_OF_ORDER',
@@ -223,6 +224,7 @@ describe('dead letters on a real Kafka topic', () => {
       await fn.close();
       await ledger.close();
       await restarted?.close();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });
