@@ -254,6 +254,28 @@ export async function startConnectionCutter(target: () => RelayTarget): Promise<
   };
 }
 
+/**
+ * Waits until every partition of `topic` has all its replicas in sync: a broker failure is only survivable
+ * with min.insync.replicas=2 when the other two replicas are both in sync, as in a cluster at rest.
+ */
+export async function fullyReplicated(brokers: readonly string[], topic: string, timeoutMs = 120_000) {
+  const admin = quietKafka(brokers).admin();
+  await admin.connect();
+  try {
+    await waitUntil(
+      `every replica of ${topic} in sync`,
+      async () => {
+        const metadata = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+        const partitions = metadata?.topics[0]?.partitions ?? [];
+        return partitions.length > 0 && partitions.every((p) => p.isr.length === p.replicas.length);
+      },
+      timeoutMs,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Polls `check` until it holds; fails naming `what` after `timeoutMs` (never a fixed sleep). */
 export async function waitUntil(
   what: string,

@@ -26,6 +26,7 @@ import { httpApiEvent, lambdaContext } from '../../helpers/api-gateway';
 import {
   createFreshTopic,
   freshTopicName,
+  fullyReplicated,
   leaderAddress,
   readTopic,
   type StoredRecord,
@@ -223,6 +224,7 @@ async function leaderOfBusiestPartition(topic: string): Promise<ReferenceNode> {
 /** Kills the leader of the busiest partition with -9 mid-stream, waits for publishing to go on, restarts it. */
 async function killAndRestartLeader(topic: string, stream: Stream) {
   await stream.grows(100, 'the stream to get going');
+  await fullyReplicated(cluster.brokers, topic);
   const leader = await leaderOfBusiestPartition(topic);
   await leader.kill();
   await stream.grows(100, 'publishing to go on after the leader was killed');
@@ -336,6 +338,7 @@ describe('the pipeline on 3 Apache Kafka brokers', () => {
     // Act: one broker stopped, then a second (one replica left of min.insync.replicas=2), then both back.
     await (async () => {
       await stream.grows(100, 'the stream to get going');
+      await fullyReplicated(cluster.brokers, pipeline.names.topic);
       await first.stop();
       await stream.grows(100, 'publishing to go on with one broker of three stopped');
       await second.stop();
