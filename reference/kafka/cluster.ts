@@ -225,9 +225,29 @@ async function stopJvm(jvm: ChildProcess | undefined, signal: 'SIGTERM' | 'SIGKI
   clearTimeout(escalation);
 }
 
+/** How many brokers one node lists in its Metadata answer. */
+async function brokersListedBy(listener: string): Promise<number> {
+  const admin = new Kafka({
+    clientId: 'reference-cluster',
+    brokers: [listener],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1_000,
+    requestTimeout: 3_000,
+    retry: { retries: 0 },
+  }).admin();
+  try {
+    await admin.connect();
+    return (await admin.describeCluster()).brokers.length;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
 /**
- * Polls Metadata (at the running nodes' own ports, so it works behind proxies too) until it lists at least
- * `count` brokers. Fails early, naming the logs, when every JVM exited during the wait.
+ * Polls Metadata at each running node's own port (so it works behind proxies too) until every one of them
+ * lists at least `count` brokers: a node learns of the others from the controller a little later than they
+ * register, and a client that meets such a node drops its connections to the brokers it does not list.
+ * Fails early, naming the logs, when every JVM exited during the wait.
  */
 async function waitForMetadata(
   count: number,
@@ -243,24 +263,23 @@ async function waitForMetadata(
     if (listeners.length === 0) {
       throw new Error(`every Kafka node exited; see ${nodes.map((n) => n.logFile).join(', ')}`);
     }
-    const admin = new Kafka({
-      clientId: 'reference-cluster',
-      brokers: [...listeners],
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 1_000,
-      requestTimeout: 3_000,
-      retry: { retries: 0 },
-    }).admin();
-    try {
-      await admin.connect();
-      const { brokers } = await admin.describeCluster();
-      if (brokers.length >= count) return;
-      last = `${brokers.length} of ${count} brokers listed`;
-    } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+    const answers = await Promise.all(
+      listeners.map((listener) =>
+        brokersListedBy(listener).then(
+          (listed) => ({ listener, listed, error: undefined }),
+          (error: unknown) => ({ listener, listed: 0, error }),
+        ),
+      ),
+    );
+    const short = answers.filter(({ listed }) => listed < count);
+    if (short.length === 0) return;
+    last = short
+      .map(({ listener, listed, error }) =>
+        error === undefined
+          ? `${listener} lists ${listed} of ${count} brokers`
+          : `${listener}: ${error instanceof Error ? error.message : String(error)}`,
+      )
+      .join('; ');
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(
