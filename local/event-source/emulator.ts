@@ -1,5 +1,6 @@
 import type { MSKEvent } from 'aws-lambda';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { retryPassingKafkaErrors } from '../kafka-retry';
 import { invokeLambda, type LambdaFunction, localFunctionArn } from '../lambda-runtime';
 import { BatchAssembler } from './batch-assembler';
 import { type BatchOutcome, readBatchResponse } from './batch-response';
@@ -348,10 +349,12 @@ export async function startEventSource(options: EventSourceOptions): Promise<Eve
     }
   }
 
-  await consumer.connect();
-  await consumer.subscribe({
-    topic,
-    fromBeginning: (options.startingPosition ?? 'TRIM_HORIZON') === 'TRIM_HORIZON',
+  await retryPassingKafkaErrors(`subscribing to ${topic}`, async () => {
+    await consumer.connect();
+    await consumer.subscribe({
+      topic,
+      fromBeginning: (options.startingPosition ?? 'TRIM_HORIZON') === 'TRIM_HORIZON',
+    });
   });
   await consumer.run({
     autoCommit: false,

@@ -20,6 +20,7 @@ import {
   topicDestination,
 } from '../event-source';
 import { type HttpGateway, PortInUseError, startHttpGateway } from '../http-gateway';
+import { retryPassingKafkaErrors } from '../kafka-retry';
 import { type LambdaHandler, localRegion } from '../lambda-runtime';
 import { ensureLedgerTable, type LedgerStore, startLedgerStore } from '../ledger-store';
 import { lockDataFolder } from './data-lock';
@@ -222,20 +223,23 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       clients?.admin ??
       new Kafka({ clientId: 'local-pipeline', brokers: [...kafkaBrokers], logLevel: logLevel.ERROR });
     const admin = kafka.admin();
-    await admin.connect();
     cleanup.push(() => admin.disconnect());
     const topics = kafkaTopicAdmin(admin);
-    // Durable like the stack's topics on MSK: 3 replicas, or one per broker of a smaller cluster.
-    const replicas = Math.min(3, (await admin.describeCluster()).brokers.length);
-    for (const [topic, partitions] of [
-      [eventsTopic, options.partitions ?? 3],
-      [deadLetterTopic, 1],
-    ] as const) {
-      const existing = await topics.partitionCount(topic);
-      if (existing === undefined) await topics.createTopic(topic, partitions, replicas);
-      else if (existing !== partitions)
-        log(`topic ${topic} exists with ${existing} partitions; keeping it`, 'warn');
-    }
+    const replicas = await retryPassingKafkaErrors('creating the topics', async () => {
+      await admin.connect();
+      // Durable like the stack's topics on MSK: 3 replicas, or one per broker of a smaller cluster.
+      const replicationFactor = Math.min(3, (await admin.describeCluster()).brokers.length);
+      for (const [topic, partitions] of [
+        [eventsTopic, options.partitions ?? 3],
+        [deadLetterTopic, 1],
+      ] as const) {
+        const existing = await topics.partitionCount(topic);
+        if (existing === undefined) await topics.createTopic(topic, partitions, replicationFactor);
+        else if (existing !== partitions)
+          log(`topic ${topic} exists with ${existing} partitions; keeping it`, 'warn');
+      }
+      return replicationFactor;
+    });
 
     const region = localRegion();
     const ledgerAdmin = new DynamoDBClient({

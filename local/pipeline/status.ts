@@ -2,6 +2,7 @@ import { type DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from
 import type { Admin } from 'kafkajs';
 import { APPLIED_SORT_KEY, DEAD_LETTER_PREFIX } from '../../functions/ledger/keys';
 import { consumerLag, type TopicOffsets } from '../event-source';
+import { retryPassingKafkaErrors } from '../kafka-retry';
 
 export interface LedgerCounts {
   readonly applied: number;
@@ -97,12 +98,14 @@ const LEDGER_COUNT_MAX_AGE_MS = 10_000;
 export function statusReader(sources: StatusSources): () => Promise<PipelineStatus> {
   let cached: { key: string; at: number; counts: LedgerCounts } | undefined;
   return async () => {
-    // One offsets lookup serves both counts, so they describe the same moment.
-    const topicOffsets = sources.admin.fetchTopicOffsets(sources.topic);
-    const [ingested, lag] = await Promise.all([
-      topicOffsets.then(recordCount),
-      consumerLag(sources.admin, sources.groupId, sources.topic, topicOffsets),
-    ]);
+    const [ingested, lag] = await retryPassingKafkaErrors('reading the topic and group offsets', () => {
+      // One offsets lookup serves both counts, so they describe the same moment.
+      const topicOffsets = sources.admin.fetchTopicOffsets(sources.topic);
+      return Promise.all([
+        topicOffsets.then(recordCount),
+        consumerLag(sources.admin, sources.groupId, sources.topic, topicOffsets),
+      ]);
+    });
     const key = `${ingested}/${lag}`;
     if (!cached || cached.key !== key || Date.now() - cached.at > LEDGER_COUNT_MAX_AGE_MS) {
       const { applied, deadLettered, deadLetteredByReason } = await tallyLedger(
