@@ -153,15 +153,51 @@ function functionEgress(template: Template, functionGroupId: unknown): { port: u
 }
 
 describe('PipelineNetwork (existing VPC)', () => {
-  it('uses the VPC it is given, its private subnets with egress, and can leave endpoints out', () => {
-    // GIVEN an existing VPC with private subnets that route through NAT
-    const stack = testStack();
-    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Existing', {
+  /** An existing VPC with private subnets that route through NAT. */
+  const existingVpc = (stack: Stack) =>
+    ec2.Vpc.fromVpcAttributes(stack, 'Existing', {
       vpcId: 'vpc-0abc1234',
       vpcCidrBlock: '10.20.0.0/16',
       availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
       privateSubnetIds: ['subnet-a', 'subnet-b', 'subnet-c'],
+      privateSubnetRouteTableIds: ['rtb-a', 'rtb-b', 'rtb-c'],
     });
+
+  it('adds its endpoints to a VPC it is given, and sends HTTPS only to them, not to the VPC', () => {
+    // GIVEN an existing VPC without endpoints of its own
+    const stack = testStack();
+    // WHEN endpoint creation stays on (the default)
+    const network = new PipelineNetwork(stack, 'Network', { vpc: existingVpc(stack) });
+    // THEN the endpoints go into that VPC's private subnets
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EC2::VPC', 0);
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 3);
+    for (const service of ['sqs', 'kafka']) {
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        ServiceName: `com.amazonaws.${TEST_REGION}.${service}`,
+        VpcId: 'vpc-0abc1234',
+        VpcEndpointType: 'Interface',
+        PrivateDnsEnabled: true,
+        SubnetIds: ['subnet-a', 'subnet-b', 'subnet-c'],
+      });
+    }
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcId: 'vpc-0abc1234',
+      VpcEndpointType: 'Gateway',
+      RouteTableIds: ['rtb-a', 'rtb-b', 'rtb-c'],
+    });
+    // AND the functions reach AWS APIs through the endpoints' group, not through the VPC's CIDR and its NAT
+    expectFunctionEgress(
+      template,
+      network,
+      Stack.of(network).resolve(network.endpointSecurityGroup?.securityGroupId),
+    );
+  });
+
+  it('uses the VPC it is given, its private subnets with egress, and can leave endpoints out', () => {
+    // GIVEN an existing VPC with private subnets that route through NAT
+    const stack = testStack();
+    const vpc = existingVpc(stack);
     // WHEN
     const network = new PipelineNetwork(stack, 'Network', { vpc, createEndpoints: false });
     // THEN
