@@ -276,6 +276,25 @@ export async function fullyReplicated(brokers: readonly string[], topic: string,
   }
 }
 
+/** Each partition's leader, in-sync replicas and replicas, as a broker answers Metadata: for failure messages. */
+export async function partitionStates(brokers: readonly string[], topic: string): Promise<string> {
+  const admin = quietKafka(brokers).admin();
+  try {
+    await admin.connect();
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    return (metadata.topics[0]?.partitions ?? [])
+      .map(
+        ({ partitionId, leader, isr, replicas }) =>
+          `${topic}-${partitionId}: leader ${leader}, in sync [${isr.join(',')}] of [${replicas.join(',')}]`,
+      )
+      .join('; ');
+  } catch (error) {
+    return `partitions of ${topic} unknown (${error instanceof Error ? error.message : String(error)})`;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
 /** Polls `check` until it holds; fails naming `what` after `timeoutMs` (never a fixed sleep). */
 export async function waitUntil(
   what: string,

@@ -28,6 +28,7 @@ import {
   freshTopicName,
   fullyReplicated,
   leaderAddress,
+  partitionStates,
   readTopic,
   type StoredRecord,
   topicEndOffsets,
@@ -146,7 +147,7 @@ function direct(handler: ReturnType<typeof createIngestHandler>): Publish {
  * Clients, one per account, each sending its account's events one after another (so per account the send
  * order is the order Kafka must keep). A 503 is not retried: that event is in doubt, and the next one follows.
  */
-function steadyStream(publish: Publish, label: string, accounts = 6) {
+function steadyStream(publish: Publish, label: string, topic: string, accounts = 6) {
   const answers: Answered[] = [];
   let running = true;
   const clients = Array.from({ length: accounts }, async (_, account) => {
@@ -175,7 +176,8 @@ function steadyStream(publish: Publish, label: string, accounts = 6) {
     grows: async (more: number, what: string) => {
       const target = acknowledged().length + more;
       await waitUntil(what, () => acknowledged().length >= target, 120_000).catch(async (error: unknown) => {
-        throw new Error(`${String(error)}; ${summary()}\n${await nodeLogTails()}`);
+        const partitions = await partitionStates(cluster.brokers, topic);
+        throw new Error(`${String(error)}; ${summary()}; ${partitions}\n${await nodeLogTails()}`);
       });
     },
     /** Waits until `count` requests started at or after `since` were answered, and returns those answers. */
@@ -293,7 +295,7 @@ describe('the pipeline on 3 Apache Kafka brokers', () => {
   it('keeps every acknowledged event exactly once and in order per key when the busiest leader is killed', async () => {
     // Prepare
     await allNodesRunning();
-    const stream = steadyStream(overHttp, 'failover');
+    const stream = steadyStream(overHttp, 'failover', pipeline.names.topic);
 
     // Act
     await killAndRestartLeader(pipeline.names.topic, stream).finally(stream.stop);
@@ -311,7 +313,7 @@ describe('the pipeline on 3 Apache Kafka brokers', () => {
     // Prepare
     await allNodesRunning();
     const topic = await createFreshTopic(cluster.brokers, { partitions: 3, prefix: 'control' });
-    const stream = steadyStream(direct(ingestWithoutIdempotence(topic)), 'control');
+    const stream = steadyStream(direct(ingestWithoutIdempotence(topic)), 'control', topic);
 
     // Act
     await killAndRestartLeader(topic, stream).finally(stream.stop);
@@ -330,7 +332,7 @@ describe('the pipeline on 3 Apache Kafka brokers', () => {
   it('goes on with one broker of three stopped, answers 503 with Retry-After below min.insync.replicas, and recovers by itself', async () => {
     // Prepare
     await allNodesRunning();
-    const stream = steadyStream(overHttp, 'quorum');
+    const stream = steadyStream(overHttp, 'quorum', pipeline.names.topic);
     const [first, second] = cluster.nodes;
     if (!first || !second) throw new Error('the cluster has fewer than 2 nodes');
     let belowMinInSync: Answered[] = [];
