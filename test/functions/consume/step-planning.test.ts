@@ -4,7 +4,7 @@ import { planSteps } from '../../../functions/consume/partition-processing';
 import { readRecord } from '../../../functions/consume/record-reading';
 import { type Verdict, verifyPartition } from '../../../functions/consume/verification';
 import type { PartitionSnapshot } from '../../../functions/ledger/ledger';
-import { mskEvent, mskRecord, paymentRecord } from './support';
+import { mskEvent, mskRecord, sampleRecord } from './support';
 
 /**
  * How a batch's verdicts are cut into ledger steps: each step one DynamoDB transaction of at most 100
@@ -22,7 +22,7 @@ function verdictsOf(records: Parameters<typeof mskEvent>[0], known: PartitionSna
 /** `count` in-order events of one producer session. */
 const events = (count: number, session = 'session-a') =>
   Array.from({ length: count }, (_, i) =>
-    paymentRecord({ eventId: `${session}-${i}`, session, sequence: i, offset: i }),
+    sampleRecord({ eventId: `${session}-${i}`, session, sequence: i, offset: i }),
   );
 
 const sizes = (steps: Verdict[][]) => steps.map((step) => step.length);
@@ -37,7 +37,7 @@ describe('planSteps', () => {
     // Two interleaved sessions: 2 session items, so 97 events fill a step.
     const interleaved = Array.from({ length: 98 }, (_, i) => {
       const session = i % 2 === 0 ? 'session-a' : 'session-b';
-      return paymentRecord({ eventId: `e-${i}`, session, sequence: Math.floor(i / 2), offset: i });
+      return sampleRecord({ eventId: `e-${i}`, session, sequence: Math.floor(i / 2), offset: i });
     });
     expect(sizes(planSteps(ref, verdictsOf(interleaved)))).toEqual([97, 1]);
   });
@@ -45,16 +45,16 @@ describe('planSteps', () => {
   it('counts a dead letter and the gap reported before it as two actions', () => {
     // Sequence 1 of the session is missing: the second record is applied with a GAP dead letter.
     const records = [
-      paymentRecord({ eventId: 'e-0', session: 'session-a', sequence: 0, offset: 0 }),
+      sampleRecord({ eventId: 'e-0', session: 'session-a', sequence: 0, offset: 0 }),
       ...Array.from({ length: 96 }, (_, i) =>
-        paymentRecord({ eventId: `e-${i + 1}`, session: 'session-a', sequence: i + 2, offset: i + 1 }),
+        sampleRecord({ eventId: `e-${i + 1}`, session: 'session-a', sequence: i + 2, offset: i + 1 }),
       ),
     ];
     // 1 progress + 1 session + 97 events + 1 GAP = 100 actions: one step; one more event does not fit.
     expect(sizes(planSteps(ref, verdictsOf(records)))).toEqual([97]);
     const more = [
       ...records,
-      paymentRecord({ eventId: 'e-97', session: 'session-a', sequence: 98, offset: 97 }),
+      sampleRecord({ eventId: 'e-97', session: 'session-a', sequence: 98, offset: 97 }),
     ];
     expect(sizes(planSteps(ref, verdictsOf(more)))).toEqual([97, 1]);
   });
