@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { PaymentEvent } from '../../../functions/event/definition';
 import { jsonPost } from '../../helpers/api-gateway';
-import { type MalformedRequest, malformedRequest } from '../ingest/malformed-requests';
+import { batchWithOneBad, type MalformedRequest, malformedRequest } from '../ingest/malformed-requests';
 import { validPaymentEvent } from './payment-events';
 
 /** Requests the payment schema's field rules must refuse, besides every generic malformed request. */
@@ -100,26 +100,12 @@ const unknownField = fc
     }),
   );
 
-/** A batch of valid payments with one that breaks a field rule somewhere in it. */
-const batchWithOneBad = fc
-  .tuple(
-    fc.uniqueArray(validPaymentEvent, { minLength: 1, maxLength: 5, selector: (event) => event.eventId }),
-    corruptField,
-    fc.nat(),
-  )
-  .map(([events, bad, at]): MalformedRequest => {
-    const badEvent: unknown = JSON.parse(bad.event.body ?? 'null');
-    const batch: unknown[] = [...events];
-    batch.splice(at % (events.length + 1), 0, badEvent);
-    return { why: `batch with ${bad.why}`, event: jsonPost(batch) };
-  });
-
 /** Every kind of request the ingest function must refuse for a payment, generic ones included. */
 export const malformedPaymentRequest: fc.Arbitrary<MalformedRequest> = fc.oneof(
   corruptField,
   badMetadata,
   protoMetadata,
   unknownField,
-  batchWithOneBad,
+  batchWithOneBad(validPaymentEvent, (event) => event.eventId, corruptField),
   malformedRequest,
 );

@@ -121,22 +121,20 @@ const mismatchedKey = fc
   );
 
 /** A batch of valid events with one bad one somewhere in it: the whole batch must be refused. */
-const batchWithOneBad = fc
-  .tuple(
-    fc.uniqueArray(validEvent, {
-      minLength: 1,
-      maxLength: 5,
-      selector: (event) => eventDefinition.eventId(event),
-    }),
-    fc.oneof(corruptField, badEventId),
-    fc.nat(),
-  )
-  .map(([events, bad, at]): MalformedRequest => {
-    const badEvent: unknown = JSON.parse(bad.event.body ?? 'null');
-    const batch: unknown[] = [...events];
-    batch.splice(at % (events.length + 1), 0, badEvent);
-    return { why: `batch with ${bad.why}`, event: jsonPost(batch) };
-  });
+export function batchWithOneBad<E extends object>(
+  valid: fc.Arbitrary<E>,
+  idOf: (event: E) => string,
+  bad: fc.Arbitrary<MalformedRequest>,
+): fc.Arbitrary<MalformedRequest> {
+  return fc
+    .tuple(fc.uniqueArray(valid, { minLength: 1, maxLength: 5, selector: idOf }), bad, fc.nat())
+    .map(([events, one, at]): MalformedRequest => {
+      const badEvent: unknown = JSON.parse(one.event.body ?? 'null');
+      const batch: unknown[] = [...events];
+      batch.splice(at % (events.length + 1), 0, badEvent);
+      return { why: `batch with ${one.why}`, event: jsonPost(batch) };
+    });
+}
 
 const oversized = validEvent.map(
   (event): MalformedRequest => ({
@@ -154,6 +152,6 @@ export const malformedRequest: fc.Arbitrary<MalformedRequest> = fc.oneof(
   wrongContentType,
   missingKey,
   mismatchedKey,
-  batchWithOneBad,
+  batchWithOneBad(validEvent, (event) => eventDefinition.eventId(event), fc.oneof(corruptField, badEventId)),
   oversized,
 );

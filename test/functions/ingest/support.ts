@@ -4,6 +4,7 @@ import { RequestRejected } from '../../../functions/ingest/errors';
 import { parseIngestRequest } from '../../../functions/ingest/request';
 import { readIngestSettings } from '../../../functions/ingest/settings';
 import { appNames } from '../../../functions/shared/app-names';
+import { httpApiEvent, jsonPost } from '../../helpers/api-gateway';
 import type { MalformedRequest } from './malformed-requests';
 
 /** The ingest function's default request limits. */
@@ -37,5 +38,28 @@ export function expectEachRefused(requests: fc.Arbitrary<MalformedRequest>): voi
       }
     }),
     { numRuns: 500 },
+  );
+}
+
+/** `event` sent base64-encoded with a UTF-8 charset parameter is read back unchanged. */
+export function expectReadFromBase64(event: object): void {
+  const request = parseIngestRequest(
+    httpApiEvent({
+      body: event,
+      base64: true,
+      headers: { 'Content-Type': 'application/json; charset="UTF-8"' },
+    }),
+    limits,
+  );
+  expect(request).toEqual({ form: 'single', event });
+}
+
+/** Every event of `events` is accepted unchanged, as a single request and inside a batch. */
+export function expectEachAccepted(events: fc.Arbitrary<object>): void {
+  fc.assert(
+    fc.property(events, (event) => {
+      expect(parseIngestRequest(jsonPost(event), limits)).toEqual({ form: 'single', event });
+      expect(parseIngestRequest(jsonPost([event]), limits)).toEqual({ form: 'batch', events: [event] });
+    }),
   );
 }
