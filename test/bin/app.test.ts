@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventDefinition } from '../../functions/event/definition';
+import { appNames } from '../../functions/shared/app-names';
+import { eventRoutes } from '../../functions/shared/event-definition';
 import { CONTEXT_KEYS } from '../../lib/context';
 import { projectFunctions } from '../lib/stack-fixture';
 
@@ -14,6 +17,8 @@ import { projectFunctions } from '../lib/stack-fixture';
  * Each context set is synthesized once, one after the other. (`npm run lint:cfn` runs the CLI itself.)
  */
 const projectRoot = join(import.meta.dirname, '..', '..');
+/** The routes of the pipeline's own event type: they come from its definition, not from the context. */
+const { collection, item } = eventRoutes(eventDefinition);
 const run = promisify(execFile);
 /** The cloud assemblies written, removed after the tests. */
 const synthesized: string[] = [];
@@ -114,7 +119,7 @@ const templates = {} as Record<keyof typeof CONTEXT_SETS, Template>;
 
 beforeAll(async () => {
   // What a new user types to open the API (README, "Deploying to AWS").
-  templates.ingestOpen = await appSynth('ExactlyOncePayments', CONTEXT_SETS.ingestOpen);
+  templates.ingestOpen = await appSynth(appNames().stackId, CONTEXT_SETS.ingestOpen);
   templates.serverless = await appSynth('ExactlyOncePaymentsSandbox', CONTEXT_SETS.serverless);
   templates.existingVpc = await appSynth(
     'PaymentsInExistingVpc',
@@ -151,12 +156,12 @@ describe('cdk synth with every documented context value', () => {
     }
   });
 
-  it('-c ingestAuthorization=none opens POST /payments only; the status route keeps IAM', () => {
+  it('-c ingestAuthorization=none opens POST of events only; the status route keeps IAM', () => {
     const routes = templates.ingestOpen.findResources('AWS::ApiGatewayV2::Route');
     const byKey = Object.fromEntries(
       Object.values(routes).map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType]),
     );
-    expect(byKey).toEqual({ 'POST /payments': 'NONE', 'GET /payments/{eventId}': 'AWS_IAM' });
+    expect(byKey).toEqual({ [`POST ${collection}`]: 'NONE', [`GET ${item}`]: 'AWS_IAM' });
   });
 
   it('reserves no ingest concurrency unless asked, and reserves what -c ingestReservedConcurrency says', () => {
@@ -181,7 +186,7 @@ describe('cdk synth with every documented context value', () => {
       },
     });
     template.hasResourceProperties('AWS::MSK::Topic', {
-      TopicName: 'payments',
+      TopicName: appNames().topic,
       PartitionCount: 6,
       ReplicationFactor: 3,
     });
@@ -271,7 +276,7 @@ describe('cdk synth with every documented context value', () => {
       Variables: { POWERTOOLS_METRICS_NAMESPACE: 'PaymentsSandbox' },
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-      RouteKey: 'POST /payments',
+      RouteKey: `POST ${collection}`,
       AuthorizationType: 'AWS_IAM',
     });
   });

@@ -1,10 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { appNames } from '../../functions/shared/app-names';
 import { CLUSTER_ARN, groupArn, roleStatements, topicArn } from './policy-statements';
 import { onlyLogicalId, synthPipelineStack } from './stack-fixture';
 
 const CONSUMER_ROLE = 'Execution role of ConsumeFunction';
+/** The names a default stack gets from the application name. */
+const names = appNames();
 
 describe('PipelineConsumer (defaults)', () => {
   let template: Template;
@@ -18,11 +21,11 @@ describe('PipelineConsumer (defaults)', () => {
     const clusterId = onlyLogicalId(template, 'AWS::MSK::Cluster');
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [clusterId, 'Arn'] },
-      Topics: ['payments'],
+      Topics: [names.topic],
       StartingPosition: 'TRIM_HORIZON',
       BatchSize: 100,
       ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
-      AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'payments-ledger' },
+      AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: names.consumerGroupId },
       FunctionName: { Ref: Match.stringLikeRegexp('ConsumerConsumeFunction') },
     });
   });
@@ -74,12 +77,12 @@ describe('PipelineConsumer (defaults)', () => {
       Environment: {
         Variables: Match.objectLike({
           LEDGER_TABLE: { Ref: tableId },
-          EVENTS_TOPIC: 'payments',
-          DEAD_LETTER_TOPIC: 'payments-dead-letter',
+          EVENTS_TOPIC: names.topic,
+          DEAD_LETTER_TOPIC: names.deadLetterTopic,
           MSK_CLUSTER_ARN: { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::MSK::Cluster'), 'Arn'] },
           KAFKA_AUTH: 'iam',
           POWERTOOLS_SERVICE_NAME: 'consume',
-          POWERTOOLS_METRICS_NAMESPACE: 'ExactlyOncePayments',
+          POWERTOOLS_METRICS_NAMESPACE: names.metricsNamespace,
         }),
       },
     });
@@ -98,7 +101,7 @@ describe('PipelineConsumer (defaults)', () => {
       {
         Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
         Effect: 'Allow',
-        Resource: topicArn('payments-dead-letter'),
+        Resource: topicArn(names.deadLetterTopic),
       },
       {
         Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration'],
@@ -108,12 +111,12 @@ describe('PipelineConsumer (defaults)', () => {
       {
         Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
         Effect: 'Allow',
-        Resource: topicArn('payments'),
+        Resource: topicArn(names.topic),
       },
       {
         Action: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
         Effect: 'Allow',
-        Resource: groupArn('payments-ledger'),
+        Resource: groupArn(names.consumerGroupId),
       },
       {
         Action: ['kafka:GetBootstrapBrokers', 'kafka:DescribeClusterV2'],

@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
+import { appNames } from '../../functions/shared/app-names';
 import { stackIdFromContext, stackPropsFromContext } from '../../lib/context';
 import { synthPipelineStack } from './stack-fixture';
 
@@ -78,7 +79,7 @@ describe('stackPropsFromContext', () => {
 
   it('names the stack after -c stackId, else after -c appName', () => {
     const stackId = (context: Record<string, unknown>) => stackIdFromContext(new App({ context }).node);
-    expect(stackId({})).toBe('ExactlyOncePayments');
+    expect(stackId({})).toBe(appNames().stackId);
     expect(stackId({ appName: 'order-events' })).toBe('ExactlyOnceOrderEvents');
     expect(stackId({ appName: 'orders', stackId: 'OrdersProd' })).toBe('OrdersProd');
     expect(() => stackId({ stackId: 'orders_prod' })).toThrow(
@@ -106,7 +107,10 @@ describe('stackPropsFromContext', () => {
   it.each([
     [{ partitions: '0' }, /partitions must be an integer from 1 to 1000, got 0/],
     [{ topic: 'or/ders' }, /topic must be a Kafka topic name .*got "or\/ders"/],
-    [{ deadLetterTopic: 'payments' }, /deadLetterTopic must differ from topic, both are "payments"/],
+    [
+      { deadLetterTopic: appNames().topic },
+      new RegExp(`deadLetterTopic must differ from topic, both are "${appNames().topic}"`),
+    ],
     [{ ledgerTable: 'ab' }, /ledgerTable must be a DynamoDB table name .*got "ab"/],
     [
       { consumerGroupId: 'orders ledger' },

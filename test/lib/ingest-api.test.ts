@@ -4,9 +4,16 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { eventDefinition } from '../../functions/event/definition';
+import { appNames } from '../../functions/shared/app-names';
+import { eventRoutes } from '../../functions/shared/event-definition';
 import type { PipelineStack } from '../../lib/pipeline-stack';
 import { CLUSTER_ARN, roleStatements, topicArn } from './policy-statements';
 import { onlyLogicalId, synthPipelineStack } from './stack-fixture';
+
+/** The routes and topic of the pipeline's own event type and application name. */
+const routes = eventRoutes(eventDefinition);
+const { topic } = appNames();
 
 describe('IngestApi (defaults)', () => {
   let stack: PipelineStack;
@@ -16,13 +23,13 @@ describe('IngestApi (defaults)', () => {
     ({ stack, template } = synthPipelineStack());
   });
 
-  it('serves POST /payments with IAM authorization', () => {
+  it('serves POST to the event collection with IAM authorization', () => {
     // THEN
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-      RouteKey: 'POST /payments',
+      RouteKey: `POST ${routes.collection}`,
       AuthorizationType: 'AWS_IAM',
     });
-    // and only the two routes of the product: POST /payments and GET /payments/{eventId}
+    // and only the two routes of the product: POST /<plural> and GET /<plural>/{<idField>}
     template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
   });
 
@@ -58,7 +65,7 @@ describe('IngestApi (defaults)', () => {
         Variables: Match.objectLike({
           MSK_CLUSTER_ARN: { 'Fn::GetAtt': [clusterId, 'Arn'] },
           KAFKA_AUTH: 'iam',
-          EVENTS_TOPIC: 'payments',
+          EVENTS_TOPIC: topic,
           NODE_OPTIONS: '--enable-source-maps',
         }),
       },
@@ -78,7 +85,7 @@ describe('IngestApi (defaults)', () => {
       {
         Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
         Effect: 'Allow',
-        Resource: topicArn('payments'),
+        Resource: topicArn(topic),
       },
       { Action: 'kafka:GetBootstrapBrokers', Effect: 'Allow', Resource: CLUSTER_ARN },
     ]);
@@ -132,10 +139,10 @@ describe('IngestApi (defaults)', () => {
     expect(route.authorizationType).toBe('AWS_IAM');
   });
 
-  it('answers GET /payments/{eventId} from the ledger with read-only grants and IAM authorization', () => {
+  it('answers GET of one event from the ledger with read-only grants and IAM authorization', () => {
     // THEN the route exists with the API's authorization
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-      RouteKey: 'GET /payments/{eventId}',
+      RouteKey: `GET ${routes.item}`,
       AuthorizationType: 'AWS_IAM',
     });
     // AND its function reads the ledger table it is told about, and can do nothing else with data
@@ -164,9 +171,9 @@ describe('IngestApi opened to unauthenticated callers', () => {
     }));
   });
 
-  it('opens POST /payments only, and reserves the concurrency it was given', () => {
+  it('opens POST of events only, and reserves the concurrency it was given', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-      RouteKey: 'POST /payments',
+      RouteKey: `POST ${routes.collection}`,
       AuthorizationType: 'NONE',
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -175,9 +182,9 @@ describe('IngestApi opened to unauthenticated callers', () => {
     });
   });
 
-  it("keeps GET /payments/{eventId} IAM-authorized: the ledger's status is never public", () => {
+  it("keeps GET of one event IAM-authorized: the ledger's status is never public", () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-      RouteKey: 'GET /payments/{eventId}',
+      RouteKey: `GET ${routes.item}`,
       AuthorizationType: 'AWS_IAM',
     });
   });
@@ -199,7 +206,9 @@ describe('IngestApi opened to unauthenticated callers', () => {
         ),
       )
       .map((construct) => construct.node.path);
-    expect(acknowledgedApig4).toEqual([expect.stringMatching(/PostEvents|POST--payments/)]);
+    expect(acknowledgedApig4).toEqual([
+      expect.stringMatching(new RegExp(`PostEvents|POST--${eventDefinition.noun.plural}`)),
+    ]);
   });
 });
 

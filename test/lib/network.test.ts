@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { appNames } from '../../functions/shared/app-names';
 import { KAFKA_IAM_PORT, PipelineNetwork } from '../../lib/network';
 import { resourcesOfType, TEST_REGION, testStack } from './stack-fixture';
 
@@ -138,7 +139,8 @@ function functionEgress(template: Template, functionGroupId: unknown): { port: u
   const inline = Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroup'))
     .filter(
       (group) =>
-        group.Properties.GroupDescription === 'Payments functions: Kafka clients and AWS API callers',
+        group.Properties.GroupDescription ===
+        `${appNames().displayName} functions: Kafka clients and AWS API callers`,
     )
     .flatMap((group) => (group.Properties.SecurityGroupEgress ?? []) as Record<string, unknown>[])
     // CDK's placeholder rule when a group has no egress of its own.
@@ -207,7 +209,7 @@ describe('PipelineNetwork (existing VPC)', () => {
     template.resourceCountIs('AWS::EC2::FlowLog', 0);
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       VpcId: 'vpc-0abc1234',
-      GroupDescription: 'Payments MSK brokers and the event source mapping pollers',
+      GroupDescription: `${appNames().displayName} MSK brokers and the event source mapping pollers`,
     });
     expect(network.vpc.selectSubnets(network.subnets).subnetIds).toEqual([
       'subnet-a',

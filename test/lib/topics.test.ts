@@ -1,6 +1,7 @@
 import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { appNames } from '../../functions/shared/app-names';
 import { type ClusterType, PipelineCluster } from '../../lib/cluster';
 import { PipelineNetwork } from '../../lib/network';
 import { PipelineTopics, type PipelineTopicsProps } from '../../lib/topics';
@@ -8,6 +9,8 @@ import { evaluate } from './intrinsics';
 import { onlyLogicalId, resourcesOfType, testStack } from './stack-fixture';
 
 const CLUSTER_ARN = 'arn:aws:kafka:eu-west-1:123456789012:cluster/pay/uuid-1';
+/** The default topic names, from the application name. */
+const names = appNames();
 
 function topicsStack(
   clusterType: ClusterType,
@@ -39,17 +42,17 @@ describe('PipelineTopics on a provisioned cluster', () => {
     template = Template.fromStack(topicsStack('provisioned').stack);
   });
 
-  it('creates the payments topic (6 partitions) and the dead-letter topic with AWS::MSK::Topic, replicated 3 times', () => {
+  it('creates the events topic (6 partitions) and the dead-letter topic with AWS::MSK::Topic, replicated 3 times', () => {
     // THEN
     template.resourceCountIs('AWS::MSK::Topic', 2);
     template.hasResourceProperties('AWS::MSK::Topic', {
-      TopicName: 'payments',
+      TopicName: names.topic,
       PartitionCount: 6,
       ReplicationFactor: 3,
       ClusterArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Cluster'), 'Arn'] },
     });
     template.hasResourceProperties('AWS::MSK::Topic', {
-      TopicName: 'payments-dead-letter',
+      TopicName: names.deadLetterTopic,
       PartitionCount: 3,
       ReplicationFactor: 3,
     });
@@ -88,13 +91,13 @@ describe('PipelineTopics on MSK Serverless', () => {
     // THEN
     template.resourceCountIs('AWS::MSK::Topic', 0);
     template.hasResourceProperties('Custom::KafkaTopic', {
-      TopicName: 'payments',
+      TopicName: names.topic,
       Partitions: 8,
       ReplicationFactor: 3,
       ClusterArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Cluster'), 'Arn'] },
     });
     template.hasResourceProperties('Custom::KafkaTopic', {
-      TopicName: 'payments-dead-letter',
+      TopicName: names.deadLetterTopic,
       Partitions: 3,
       ReplicationFactor: 3,
     });
@@ -137,8 +140,8 @@ describe('PipelineTopics on MSK Serverless', () => {
         ],
         Effect: 'Allow',
         Resource: [
-          'arn:aws:kafka:eu-west-1:123456789012:topic/pay/uuid-1/payments',
-          'arn:aws:kafka:eu-west-1:123456789012:topic/pay/uuid-1/payments-dead-letter',
+          `arn:aws:kafka:eu-west-1:123456789012:topic/pay/uuid-1/${names.topic}`,
+          `arn:aws:kafka:eu-west-1:123456789012:topic/pay/uuid-1/${names.deadLetterTopic}`,
         ],
       },
       { Action: 'kafka:GetBootstrapBrokers', Effect: 'Allow', Resource: CLUSTER_ARN },
@@ -167,8 +170,8 @@ describe('PipelineTopics validation', () => {
     ['provisioned', { topic: '..' }, /topic must be a Kafka topic name .*got "\.\."/],
     [
       'provisioned',
-      { deadLetterTopic: 'payments' },
-      /deadLetterTopic must differ from topic, both are "payments"/,
+      { deadLetterTopic: names.topic },
+      new RegExp(`deadLetterTopic must differ from topic, both are "${names.topic}"`),
     ],
     [
       'serverless',
@@ -187,6 +190,6 @@ describe('PipelineTopics validation', () => {
   it('can use the admin client on a provisioned cluster too', () => {
     const template = Template.fromStack(topicsStack('provisioned', { provisioning: 'admin-client' }).stack);
     template.resourceCountIs('Custom::KafkaTopic', 2);
-    template.hasResourceProperties('Custom::KafkaTopic', { TopicName: 'payments', ReplicationFactor: 3 });
+    template.hasResourceProperties('Custom::KafkaTopic', { TopicName: names.topic, ReplicationFactor: 3 });
   });
 });

@@ -11,8 +11,9 @@ import {
   MemoryDeadLetterSink,
   mskEvent,
   mskRecord,
-  paymentRecord,
+  partitionName,
   quietObservability,
+  sampleRecord,
   startTestLedger,
   type TestLedger,
 } from './support';
@@ -79,11 +80,11 @@ describe('consume handler with the embedded ledger', () => {
     expect(await consume(event)).toEqual({ batchItemFailures: [] });
 
     expect(letterSummary(sink)).toEqual([
-      'payments-0@41 DUPLICATE',
-      'payments-0@42 GAP',
-      'payments-0@43 OUT_OF_ORDER',
-      'payments-0@44 MALFORMED',
-      'payments-0@45 INVALID',
+      `${partitionName(0)}@41 DUPLICATE`,
+      `${partitionName(0)}@42 GAP`,
+      `${partitionName(0)}@43 OUT_OF_ORDER`,
+      `${partitionName(0)}@44 MALFORMED`,
+      `${partitionName(0)}@45 INVALID`,
     ]);
     const items = await ledger.dump();
     expect(itemsOfKind(items, 'applied').map((item) => [item.eventId, item.offset])).toEqual([
@@ -105,8 +106,8 @@ describe('consume handler with the embedded ledger', () => {
 
   it('catches the same event arriving on two partitions: applied once, the other copy a DUPLICATE', async () => {
     const event = mskEvent([
-      paymentRecord({ eventId: 'twice', session: 's1', sequence: 0, offset: 0, partition: 0 }),
-      paymentRecord({ eventId: 'twice', session: 's2', sequence: 0, offset: 0, partition: 1 }),
+      sampleRecord({ eventId: 'twice', session: 's1', sequence: 0, offset: 0, partition: 0 }),
+      sampleRecord({ eventId: 'twice', session: 's2', sequence: 0, offset: 0, partition: 1 }),
     ]);
     expect(await consume(event)).toEqual({ batchItemFailures: [] });
     expect(itemsOfKind(await ledger.dump(), 'applied')).toHaveLength(1);
@@ -115,17 +116,17 @@ describe('consume handler with the embedded ledger', () => {
 
   it('fails a partition from its first dead letter when the dead-letter topic is unavailable, then recovers', async () => {
     const event = mskEvent([
-      ...(anomalyBatch().records['payments-0'] ?? []),
-      ...(validBatch().records['payments-1'] ?? []),
+      ...(anomalyBatch().records[partitionName(0)] ?? []),
+      ...(validBatch().records[partitionName(1)] ?? []),
     ]);
     sink.failing = true;
 
     const failed = await consume(event);
 
-    // The ledger step commits first (its dead letters recorded as pending); payments-0 is then reported
-    // from its first letter not published (41), and payments-1 is unaffected.
+    // The ledger step commits first (its dead letters recorded as pending); partition 0 is then
+    // reported from its first letter not published (41), and partition 1 is unaffected.
     expect(failed).toEqual({
-      batchItemFailures: [{ itemIdentifier: { partition: 'payments-0', offset: 41 } }],
+      batchItemFailures: [{ itemIdentifier: { partition: partitionName(0), offset: 41 } }],
     });
     expect(
       itemsOfKind(await ledger.dump(), 'applied')
@@ -139,11 +140,11 @@ describe('consume handler with the embedded ledger', () => {
     expect(await consume(event)).toEqual({ batchItemFailures: [] }); // and the whole batch once more
 
     expect(letterSummary(sink)).toEqual([
-      'payments-0@41 DUPLICATE',
-      'payments-0@42 GAP',
-      'payments-0@43 OUT_OF_ORDER',
-      'payments-0@44 MALFORMED',
-      'payments-0@45 INVALID',
+      `${partitionName(0)}@41 DUPLICATE`,
+      `${partitionName(0)}@42 GAP`,
+      `${partitionName(0)}@43 OUT_OF_ORDER`,
+      `${partitionName(0)}@44 MALFORMED`,
+      `${partitionName(0)}@45 INVALID`,
     ]);
     expect(
       itemsOfKind(await ledger.dump(), 'applied')
@@ -160,7 +161,7 @@ describe('consume handler with the embedded ledger', () => {
 describe('consume handler: a crash at each point of a step, then redelivery', () => {
   const records = (count: number, from = 0): MSKRecord[] =>
     Array.from({ length: count }, (_, i) =>
-      paymentRecord({
+      sampleRecord({
         eventId: `ev-${from + i}`,
         session: 'crash',
         sequence: from + i,
@@ -230,7 +231,9 @@ describe('consume handler: a crash at each point of a step, then redelivery', ()
     sink.failing = true;
     const event = mskEvent(withAnomalies());
     const first = await consume(event);
-    expect(first.batchItemFailures).toEqual([{ itemIdentifier: { partition: 'payments-0', offset: 103 } }]);
+    expect(first.batchItemFailures).toEqual([
+      { itemIdentifier: { partition: partitionName(0), offset: 103 } },
+    ]);
     sink.failing = false;
 
     expect(await deliverUntilAcknowledged(event)).toBe(1);

@@ -22,9 +22,11 @@ import {
   lambdaContext,
   mskEvent,
   mskRecord,
-  paymentRecord,
+  partitionName,
+  sampleRecord,
   startTestLedger,
   type TestLedger,
+  topic,
 } from './support';
 
 const anomalies = anomalyBatch();
@@ -81,20 +83,20 @@ describe('dead letters on a real Kafka topic', () => {
         ['44', 'MALFORMED'],
         ['45', 'INVALID'],
       ]);
-      const source = anomalies.records['payments-0']?.find((record) => record.offset === 44);
+      const source = anomalies.records[partitionName(0)]?.find((record) => record.offset === 44);
       const malformed = letters[3];
-      expect(malformed?.key).toBe('acct-4');
+      expect(malformed?.key).toBe(Buffer.from(source?.key ?? '', 'base64').toString());
       expect(malformed?.value).toBe(Buffer.from(source?.value ?? '', 'base64').toString());
       expect(malformed?.headers).toMatchObject({
-        [DeadLetterHeader.sourceTopic]: 'payments',
+        [DeadLetterHeader.sourceTopic]: topic,
         [DeadLetterHeader.sourcePartition]: '0',
-        [DeadLetterHeader.id]: 'payments-0@44/MALFORMED',
+        [DeadLetterHeader.id]: `${partitionName(0)}@44/MALFORMED`,
         [DeadLetterHeader.sourceProducerSession]: SOURCE_SESSION,
         [DeadLetterHeader.sourcePartitionSequence]: '6',
         'event-id': 'pay-4005',
       });
       expect(malformed?.headers[DeadLetterHeader.detail]).toMatch(
-        /payments-0@44: the value is not UTF-8 JSON/,
+        new RegExp(`${partitionName(0)}@44: the value is not UTF-8 JSON`),
       );
     } finally {
       await fn.close();
@@ -114,7 +116,7 @@ describe('dead letters on a real Kafka topic', () => {
       const [letter, ...others] = await readTopic(kafka.brokers, deadLetterTopic);
       expect(others).toEqual([]);
       expect(letter?.headers).toMatchObject({
-        [DeadLetterHeader.id]: 'payments-0@7/MALFORMED',
+        [DeadLetterHeader.id]: `${partitionName(0)}@7/MALFORMED`,
         [DeadLetterHeader.sourceOffset]: '7',
         [DeadLetterHeader.sourceValueBytes]: String(Buffer.from(huge.value, 'base64').length),
       });
@@ -136,7 +138,7 @@ describe('dead letters on a real Kafka topic', () => {
     try {
       const failed = await fn.consume(anomalies);
       expect(failed).toEqual({
-        batchItemFailures: [{ itemIdentifier: { partition: 'payments-0', offset: 41 } }],
+        batchItemFailures: [{ itemIdentifier: { partition: partitionName(0), offset: 41 } }],
       });
       // The ledger step committed first; its letters wait, recorded as pending, for the redelivery.
       expect(itemsOfKind(await ledger.dump(), 'applied').map((item) => item.offset)).toEqual([40, 42, 46]);
@@ -152,7 +154,9 @@ describe('dead letters on a real Kafka topic', () => {
 
       const retry = {
         ...anomalies,
-        records: { 'payments-0': anomalies.records['payments-0']?.filter((r) => r.offset >= 41) ?? [] },
+        records: {
+          [partitionName(0)]: anomalies.records[partitionName(0)]?.filter((r) => r.offset >= 41) ?? [],
+        },
       };
       expect(await fn.consume(retry)).toEqual({ batchItemFailures: [] });
       expect(await fn.consume(anomalies)).toEqual({ batchItemFailures: [] });
@@ -161,11 +165,11 @@ describe('dead letters on a real Kafka topic', () => {
         (l) => l.headers[DeadLetterHeader.id],
       );
       expect(ids).toEqual([
-        'payments-0@41/DUPLICATE',
-        'payments-0@42/GAP',
-        'payments-0@43/OUT_OF_ORDER',
-        'payments-0@44/MALFORMED',
-        'payments-0@45/INVALID',
+        `${partitionName(0)}@41/DUPLICATE`,
+        `${partitionName(0)}@42/GAP`,
+        `${partitionName(0)}@43/OUT_OF_ORDER`,
+        `${partitionName(0)}@44/MALFORMED`,
+        `${partitionName(0)}@45/INVALID`,
       ]);
       const items = await ledger.dump();
       expect(itemsOfKind(items, 'applied').map((item) => item.offset)).toEqual([40, 42, 46]);
@@ -190,7 +194,7 @@ describe('dead letters on a real Kafka topic', () => {
     try {
       // A first dead letter opens the warm producer session before the broker goes away.
       const first = mskEvent([
-        paymentRecord({ eventId: 'warm-1', session: 'warm', sequence: 0, offset: 0, partition: 1 }),
+        sampleRecord({ eventId: 'warm-1', session: 'warm', sequence: 0, offset: 0, partition: 1 }),
         mskRecord({ partition: 1, offset: 1, value: 'not json', headers: { 'event-id': 'warm-2' } }),
       ]);
       expect(await fn.consume(first)).toEqual({ batchItemFailures: [] });
@@ -198,25 +202,27 @@ describe('dead letters on a real Kafka topic', () => {
 
       const failed = await fn.consume(anomalies);
       expect(failed).toEqual({
-        batchItemFailures: [{ itemIdentifier: { partition: 'payments-0', offset: 41 } }],
+        batchItemFailures: [{ itemIdentifier: { partition: partitionName(0), offset: 41 } }],
       });
 
       restarted = await startBroker({ logger: silentLogger, port, dataDir });
       const retry = {
         ...anomalies,
-        records: { 'payments-0': anomalies.records['payments-0']?.filter((r) => r.offset >= 41) ?? [] },
+        records: {
+          [partitionName(0)]: anomalies.records[partitionName(0)]?.filter((r) => r.offset >= 41) ?? [],
+        },
       };
       expect(await fn.consume(retry)).toEqual({ batchItemFailures: [] });
 
       const letters = await readTopic([restarted.bootstrap], deadLetterTopic);
       // The warm-up letter from before the restart, then the five the retry published.
       expect(letters.map((l) => l.headers[DeadLetterHeader.id])).toEqual([
-        'payments-1@1/MALFORMED',
-        'payments-0@41/DUPLICATE',
-        'payments-0@42/GAP',
-        'payments-0@43/OUT_OF_ORDER',
-        'payments-0@44/MALFORMED',
-        'payments-0@45/INVALID',
+        `${partitionName(1)}@1/MALFORMED`,
+        `${partitionName(0)}@41/DUPLICATE`,
+        `${partitionName(0)}@42/GAP`,
+        `${partitionName(0)}@43/OUT_OF_ORDER`,
+        `${partitionName(0)}@44/MALFORMED`,
+        `${partitionName(0)}@45/INVALID`,
       ]);
       const applied = itemsOfKind(await ledger.dump(), 'applied').filter((item) => item.partition === 0);
       expect(applied.map((item) => item.offset)).toEqual([40, 42, 46]);

@@ -6,13 +6,14 @@ import {
   toDeadLetterRecord,
 } from '../../../functions/consume/dead-letters';
 import { decodeKafkaEvent } from '../../../functions/consume/kafka-event';
+import { appNames } from '../../../functions/shared/app-names';
 import type { OutgoingRecord } from '../../../functions/shared/producer-session';
-import { mskEvent, mskRecord, type RecordSpec } from './support';
+import { mskEvent, mskRecord, partitionName, type RecordSpec, topic } from './support';
 
 function letter(spec: RecordSpec, reason: DeadLetter['anomaly']['reason'] = 'MALFORMED'): DeadLetter {
   const record = decodeKafkaEvent(mskEvent([mskRecord(spec)]))[0]?.records[0];
   if (!record) throw new Error('no record');
-  return { record, anomaly: { reason, detail: `payments-0@${spec.offset}: something is wrong` } };
+  return { record, anomaly: { reason, detail: `${partitionName(0)}@${spec.offset}: something is wrong` } };
 }
 
 /** Records what a producer was asked to publish (the sink's only collaborator). */
@@ -40,9 +41,9 @@ describe('toDeadLetterRecord', () => {
     expect(record.headers).toMatchObject({
       trace: Buffer.from('abc'),
       [DeadLetterHeader.reason]: 'MALFORMED',
-      [DeadLetterHeader.detail]: 'payments-0@17: something is wrong',
-      [DeadLetterHeader.id]: 'payments-0@17/MALFORMED',
-      [DeadLetterHeader.sourceTopic]: 'payments',
+      [DeadLetterHeader.detail]: `${partitionName(0)}@17: something is wrong`,
+      [DeadLetterHeader.id]: `${partitionName(0)}@17/MALFORMED`,
+      [DeadLetterHeader.sourceTopic]: topic,
       [DeadLetterHeader.sourcePartition]: '0',
       [DeadLetterHeader.sourceOffset]: '17',
       [DeadLetterHeader.sourceProducerSession]: Buffer.from('s-1'),
@@ -53,8 +54,8 @@ describe('toDeadLetterRecord', () => {
   it('keys a record without a key or event id by its coordinates, and an empty value stays empty', () => {
     const record = toDeadLetterRecord(letter({ offset: 3 }));
     expect([record.key, record.eventId, record.value.length]).toEqual([
-      'payments-0@3/MALFORMED',
-      'payments-0@3/MALFORMED',
+      `${partitionName(0)}@3/MALFORMED`,
+      `${partitionName(0)}@3/MALFORMED`,
       0,
     ]);
   });
@@ -69,15 +70,15 @@ describe('toDeadLetterRecord', () => {
 describe('KafkaDeadLetterSink', () => {
   it('publishes nothing for no letters, and everything in order to its topic', async () => {
     const producer = new RecordingPublisher();
-    const sink = new KafkaDeadLetterSink(producer, 'payments-dead-letters');
+    const sink = new KafkaDeadLetterSink(producer, appNames().deadLetterTopic);
     await sink.publish([]);
     expect(producer.calls).toEqual([]);
 
     await sink.publish([letter({ offset: 1 }), letter({ offset: 2 }, 'DUPLICATE')]);
-    expect(producer.calls.map((call) => call.topic)).toEqual(['payments-dead-letters']);
+    expect(producer.calls.map((call) => call.topic)).toEqual([appNames().deadLetterTopic]);
     expect(producer.calls[0]?.records.map((r) => r.headers?.[DeadLetterHeader.id])).toEqual([
-      'payments-0@1/MALFORMED',
-      'payments-0@2/DUPLICATE',
+      `${partitionName(0)}@1/MALFORMED`,
+      `${partitionName(0)}@2/DUPLICATE`,
     ]);
   });
 

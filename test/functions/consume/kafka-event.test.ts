@@ -3,15 +3,15 @@ import { KafkaEventError } from '../../../functions/consume/errors';
 import { decodeKafkaEvent } from '../../../functions/consume/kafka-event';
 import { eventDefinition } from '../../../functions/event/definition';
 import { selfManagedBatch, validBatch } from '../../helpers/msk-events';
-import { mskEvent, mskRecord } from './support';
+import { mskEvent, mskRecord, partitionName, topic } from './support';
 
 describe('decodeKafkaEvent', () => {
   it('decodes an MSK batch: partitions by group, base64 key and value, signed-byte headers', () => {
     const partitions = decodeKafkaEvent(validBatch());
 
     expect(partitions.map((p) => [p.name, p.topic, p.partition, p.records.length])).toEqual([
-      ['payments-0', 'payments', 0, 2],
-      ['payments-1', 'payments', 1, 1],
+      [partitionName(0), topic, 0, 2],
+      [partitionName(1), topic, 1, 1],
     ]);
     const first = partitions[0]?.records[0];
     expect(first?.offset).toBe(15);
@@ -49,14 +49,16 @@ describe('decodeKafkaEvent', () => {
   it('rejects events that are not Kafka batches, naming what is wrong', () => {
     expect(() => decodeKafkaEvent({ eventSource: 'aws:sqs', records: {} })).toThrow(KafkaEventError);
     expect(() => decodeKafkaEvent({ eventSource: 'aws:sqs', records: {} })).toThrow(/eventSource/);
-    expect(() =>
-      decodeKafkaEvent({ ...mskEvent([]), records: { 'payments-0': [{ topic: 'payments' }] } }),
-    ).toThrow(/records\.payments-0\.0\.partition/);
+    expect(() => decodeKafkaEvent({ ...mskEvent([]), records: { [partitionName(0)]: [{ topic }] } })).toThrow(
+      `records.${partitionName(0)}.0.partition`,
+    );
   });
 
   it('rejects a record grouped under another partition', () => {
     const event = mskEvent([mskRecord({ offset: 1, partition: 2 })]);
-    const moved = { ...event, records: { 'payments-0': event.records['payments-2'] } };
-    expect(() => decodeKafkaEvent(moved)).toThrow(/payments-2@1 is grouped under "payments-0"/);
+    const moved = { ...event, records: { [partitionName(0)]: event.records[partitionName(2)] } };
+    expect(() => decodeKafkaEvent(moved)).toThrow(
+      `${partitionName(2)}@1 is grouped under "${partitionName(0)}"`,
+    );
   });
 });

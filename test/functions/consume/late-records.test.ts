@@ -3,7 +3,7 @@ import { decodeKafkaEvent } from '../../../functions/consume/kafka-event';
 import { readRecord } from '../../../functions/consume/record-reading';
 import { type Verdict, verifyPartition } from '../../../functions/consume/verification';
 import type { PartitionSnapshot } from '../../../functions/ledger/ledger';
-import { mskEvent, mskRecord, paymentRecord } from './support';
+import { mskEvent, mskRecord, sampleRecord } from './support';
 
 /**
  * Records at or below the partition's progress that the ledger holds nothing for: the event source mapping
@@ -30,15 +30,12 @@ const known: PartitionSnapshot = {
 
 describe('verifyPartition: records delivered late', () => {
   it('skips a late record the ledger holds as a redelivery', () => {
-    const verdicts = verify(
-      [paymentRecord({ eventId: 'e-10', session: S, sequence: 10, offset: 10 })],
-      known,
-    );
+    const verdicts = verify([sampleRecord({ eventId: 'e-10', session: S, sequence: 10, offset: 10 })], known);
     expect(verdicts.map((verdict) => verdict.kind)).toEqual(['redelivered']);
   });
 
   it('applies a late event the ledger holds nothing for, without moving its session or reporting a gap', () => {
-    const verdicts = verify([paymentRecord({ eventId: 'e-12', session: S, sequence: 5, offset: 12 })], known);
+    const verdicts = verify([sampleRecord({ eventId: 'e-12', session: S, sequence: 5, offset: 12 })], known);
     expect(verdicts).toHaveLength(1);
     expect(verdicts[0]).toMatchObject({
       kind: 'applied',
@@ -54,7 +51,7 @@ describe('verifyPartition: records delivered late', () => {
 
   it('dead-letters a late copy of an applied event as DUPLICATE, saying it came late', () => {
     const [verdict] = verify(
-      [paymentRecord({ eventId: 'e-applied', session: S, sequence: 13, offset: 13 })],
+      [sampleRecord({ eventId: 'e-applied', session: S, sequence: 13, offset: 13 })],
       known,
     );
     expect(verdict?.kind === 'dead-lettered' && verdict.anomaly.reason).toBe('DUPLICATE');
@@ -83,9 +80,9 @@ describe('verifyPartition: records delivered late', () => {
   it('handles a late record and the records after the progress in one batch', () => {
     const verdicts = verify(
       [
-        paymentRecord({ eventId: 'e-15', session: S, sequence: 15, offset: 15 }),
-        paymentRecord({ eventId: 'e-21', session: S, sequence: 21, offset: 21 }),
-        paymentRecord({ eventId: 'e-22', session: S, sequence: 23, offset: 22 }),
+        sampleRecord({ eventId: 'e-15', session: S, sequence: 15, offset: 15 }),
+        sampleRecord({ eventId: 'e-21', session: S, sequence: 21, offset: 21 }),
+        sampleRecord({ eventId: 'e-22', session: S, sequence: 23, offset: 22 }),
       ],
       known,
     );
@@ -103,8 +100,8 @@ describe('verifyPartition: records delivered late', () => {
   it('names the offset of the first copy when an event repeats within one batch', () => {
     const verdicts = verify(
       [
-        paymentRecord({ eventId: 'e-30', session: S, sequence: 21, offset: 30 }),
-        paymentRecord({ eventId: 'e-30', session: S, sequence: 22, offset: 31 }),
+        sampleRecord({ eventId: 'e-30', session: S, sequence: 21, offset: 30 }),
+        sampleRecord({ eventId: 'e-30', session: S, sequence: 22, offset: 31 }),
       ],
       known,
     );

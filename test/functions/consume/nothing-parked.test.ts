@@ -2,21 +2,25 @@ import type { MSKRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ConsumeResponse, consumeBatch, createConsumeHandler } from '../../../functions/consume/consume';
 import { DeadLetterHeader, toDeadLetterRecord } from '../../../functions/consume/dead-letters';
+import { eventDefinition } from '../../../functions/event/definition';
 import { LedgerRejectedError, LedgerUnavailableError } from '../../../functions/ledger/errors';
 import { DynamoDbLedger, type Ledger } from '../../../functions/ledger/ledger';
 import { recordBytes } from '../../../functions/shared/producer-session';
 import {
   InterposedLedger,
+  invalidEvent,
   itemsOfKind,
   lambdaContext,
   MemoryDeadLetterSink,
   mskEvent,
   mskRecord,
-  payment,
-  paymentRecord,
+  partitionName,
   quietObservability,
+  sampleEvent,
+  sampleRecord,
   startTestLedger,
   type TestLedger,
+  topic,
 } from './support';
 
 /**
@@ -29,7 +33,7 @@ const KIB = 1024;
 const session = 'poison-session';
 
 const valid = (offset: number, sequence = offset, partition = 0): MSKRecord =>
-  paymentRecord({ eventId: `ev-${partition}-${offset}`, session, sequence, offset, partition });
+  sampleRecord({ eventId: `ev-${partition}-${offset}`, session, sequence, offset, partition });
 
 const letterSummary = (sink: MemoryDeadLetterSink) =>
   sink.letters.map((l) => `${l.record.topic}-${l.record.partition}@${l.record.offset} ${l.anomaly.reason}`);
@@ -47,10 +51,10 @@ describe('poison records and ledger failures: nothing parked, letters that tell 
   afterEach(() => ledger.close());
 
   it('dead-letters a record with a huge unknown field with a bounded detail and applies the records around it', async () => {
-    const event = payment('ev-0-5');
+    const event = sampleEvent('ev-0-5');
     const poison = mskRecord({
       offset: 5,
-      key: event.accountId,
+      key: eventDefinition.orderingKey(event),
       value: JSON.stringify({ ...event, [`x${'y'.repeat(300 * KIB)}`]: 1 }),
       headers: { 'event-id': 'ev-0-5', 'producer-session': session, 'partition-sequence': '5' },
     });
@@ -58,7 +62,7 @@ describe('poison records and ledger failures: nothing parked, letters that tell 
 
     expect(await handler()(mskEvent(records), lambdaContext())).toEqual({ batchItemFailures: [] });
 
-    expect(letterSummary(sink)).toEqual(['payments-0@5 INVALID']);
+    expect(letterSummary(sink)).toEqual([`${partitionName(0)}@5 INVALID`]);
     const detail = sink.letters[0]?.anomaly.detail ?? '';
     expect(Buffer.byteLength(detail)).toBeLessThanOrEqual(KIB);
     expect(detail).toMatch(/clipped/);
@@ -73,13 +77,13 @@ describe('poison records and ledger failures: nothing parked, letters that tell 
     const poison = mskRecord({
       offset: 0,
       key: 'acct',
-      value: JSON.stringify(payment('short-id')),
+      value: JSON.stringify(sampleEvent('short-id')),
       headers: { 'event-id': 'z'.repeat(200 * KIB), 'producer-session': session, 'partition-sequence': '0' },
     });
 
     expect(await handler()(mskEvent([poison, valid(1)]), lambdaContext())).toEqual({ batchItemFailures: [] });
 
-    expect(letterSummary(sink)).toEqual(['payments-0@0 INVALID']);
+    expect(letterSummary(sink)).toEqual([`${partitionName(0)}@0 INVALID`]);
     const letter = sink.letters[0];
     if (!letter) throw new Error('no letter');
     const record = toDeadLetterRecord(letter);
@@ -94,7 +98,7 @@ describe('poison records and ledger failures: nothing parked, letters that tell 
     const huge = mskRecord({ offset: 3, key: 'acct', value: 'v'.repeat(3 * KIB * KIB) });
     const letter = {
       record: {
-        topic: 'payments',
+        topic: topic,
         partition: 0,
         offset: 3,
         timestamp: 0,
@@ -102,14 +106,14 @@ describe('poison records and ledger failures: nothing parked, letters that tell 
         value: Buffer.from(huge.value, 'base64'),
         headers: [],
       },
-      anomaly: { reason: 'MALFORMED' as const, detail: 'payments-0@3: not JSON' },
+      anomaly: { reason: 'MALFORMED' as const, detail: `${partitionName(0)}@3: not JSON` },
     };
 
     const record = toDeadLetterRecord(letter, { maxMessageBytes: 1_000_000 });
 
     expect(recordBytes(record)).toBeLessThanOrEqual(1_000_000);
     expect(record.headers).toMatchObject({
-      [DeadLetterHeader.sourceTopic]: 'payments',
+      [DeadLetterHeader.sourceTopic]: topic,
       [DeadLetterHeader.sourcePartition]: '0',
       [DeadLetterHeader.sourceOffset]: '3',
       [DeadLetterHeader.sourceValueBytes]: String(3 * KIB * KIB),
@@ -141,7 +145,7 @@ describe('poison records and ledger failures: nothing parked, letters that tell 
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(refusals).toBe(2); // the whole step, then the record alone; never retried as it was
-    expect(letterSummary(sink)).toEqual(['payments-0@4 REJECTED']);
+    expect(letterSummary(sink)).toEqual([`${partitionName(0)}@4 REJECTED`]);
     expect(sink.letters[0]?.anomaly.detail).toMatch(
       /refused to store this record for good \(ValidationException/,
     );
@@ -189,7 +193,7 @@ describe('poison records and ledger failures: nothing parked, letters that tell 
   });
 
   it.each([
-    ['DUPLICATE', () => paymentRecord({ eventId: 'ev-0-0', session, sequence: 5, offset: 2 })],
+    ['DUPLICATE', () => sampleRecord({ eventId: 'ev-0-0', session, sequence: 5, offset: 2 })],
     [
       'MALFORMED',
       () =>
@@ -204,7 +208,7 @@ describe('poison records and ledger failures: nothing parked, letters that tell 
       () =>
         mskRecord({
           offset: 2,
-          value: JSON.stringify(payment('i-1', { amount: 0 })),
+          value: JSON.stringify(invalidEvent('i-1')),
           headers: { 'event-id': 'i-1', 'producer-session': session, 'partition-sequence': '5' },
         }),
     ],
@@ -212,7 +216,9 @@ describe('poison records and ledger failures: nothing parked, letters that tell 
     const response = await handler()(mskEvent([valid(0), valid(1), after()]), lambdaContext());
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(letterSummary(sink).sort()).toEqual([`payments-0@2 ${reason}`, 'payments-0@2 GAP'].sort());
+    expect(letterSummary(sink).sort()).toEqual(
+      [`${partitionName(0)}@2 ${reason}`, `${partitionName(0)}@2 GAP`].sort(),
+    );
     const ids = sink.letters.map((l) => String(toDeadLetterRecord(l).headers?.[DeadLetterHeader.id]));
     expect(new Set(ids).size).toBe(2);
     const deadLetters = itemsOfKind(await ledger.dump(), 'dead-letter');
@@ -225,8 +231,8 @@ describe('poison records and ledger failures: nothing parked, letters that tell 
   it('keeps one reason per dead-letter id when a conflict re-classifies a record', async () => {
     // Partition 0 holds a record after a gap; before its step commits, the same event is applied on
     // partition 1. The step is cancelled, the record is read again and becomes a DUPLICATE.
-    const raced = paymentRecord({ eventId: 'raced', session, sequence: 3, offset: 1, partition: 0 });
-    const elsewhere = paymentRecord({
+    const raced = sampleRecord({ eventId: 'raced', session, sequence: 3, offset: 1, partition: 0 });
+    const elsewhere = sampleRecord({
       eventId: 'raced',
       session: 'other',
       sequence: 0,
@@ -252,7 +258,10 @@ describe('poison records and ledger failures: nothing parked, letters that tell 
       reasonsById.set(id, (reasonsById.get(id) ?? new Set()).add(letter.anomaly.reason));
     }
     for (const [id, reasons] of reasonsById) expect([...reasons], id).toHaveLength(1);
-    expect(letterSummary(sink).sort()).toEqual(['payments-0@1 DUPLICATE', 'payments-0@1 GAP']);
+    expect(letterSummary(sink).sort()).toEqual([
+      `${partitionName(0)}@1 DUPLICATE`,
+      `${partitionName(0)}@1 GAP`,
+    ]);
     const held = itemsOfKind(await ledger.dump(), 'dead-letter').map((i) => `${i.offset} ${i.reason}`);
     expect(held.sort()).toEqual(['1 DUPLICATE', '1 GAP']);
   });
@@ -261,7 +270,7 @@ describe('poison records and ledger failures: nothing parked, letters that tell 
     const failing = new InterposedLedger(new DynamoDbLedger(ledger.client, ledger.tableName), async () => {
       throw new LedgerUnavailableError('ledger unreachable (test)');
     });
-    const gapped = paymentRecord({ eventId: 'after-gap', session, sequence: 4, offset: 1 });
+    const gapped = sampleRecord({ eventId: 'after-gap', session, sequence: 4, offset: 1 });
 
     // Called without the middleware, whose early timeout would end the invocation before the backoff does.
     const response: ConsumeResponse = await consumeBatch(
@@ -271,7 +280,7 @@ describe('poison records and ledger failures: nothing parked, letters that tell 
     );
 
     expect(response).toEqual({
-      batchItemFailures: [{ itemIdentifier: { partition: 'payments-0', offset: 0 } }],
+      batchItemFailures: [{ itemIdentifier: { partition: partitionName(0), offset: 0 } }],
     });
     expect(sink.letters).toEqual([]);
     expect(await ledger.dump()).toEqual([]);

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { decodeKafkaEvent } from '../../../functions/consume/kafka-event';
 import { type ReadRecord, readRecord } from '../../../functions/consume/record-reading';
-import { mskEvent, mskRecord, payment, paymentRecord, type RecordSpec, sampleEvent } from './support';
+import {
+  invalidEvent,
+  invalidEventField,
+  mskEvent,
+  mskRecord,
+  type RecordSpec,
+  sampleEvent,
+  sampleRecord,
+} from './support';
 
 const S = '0b6c1e52-8d4f-4b7a-9a57-3f1f4f0a9e11';
 const goodHeaders = { 'event-id': 'pay-1', 'producer-session': S, 'partition-sequence': '7' };
@@ -15,7 +23,7 @@ const readSpec = (spec: Partial<RecordSpec>) => read(mskRecord({ offset: 0, ...s
 
 describe('readRecord', () => {
   it('reads a record written by the ingest function', () => {
-    const record = read(paymentRecord({ eventId: 'pay-1', session: S, sequence: 7, offset: 3 }));
+    const record = read(sampleRecord({ eventId: 'pay-1', session: S, sequence: 7, offset: 3 }));
     expect(record.content).toEqual({ ok: true, event: sampleEvent('pay-1') });
     expect(record.eventId).toBe('pay-1');
     expect(record.origin).toEqual({ producerSession: S, partitionSequence: 7 });
@@ -32,14 +40,17 @@ describe('readRecord', () => {
     [
       'no producer-session header',
       {
-        value: JSON.stringify(payment('pay-1')),
+        value: JSON.stringify(sampleEvent('pay-1')),
         headers: { 'event-id': 'pay-1', 'partition-sequence': '1' },
       },
       /no producer-session header/,
     ],
     [
       'a sequence that is not a decimal number',
-      { value: JSON.stringify(payment('pay-1')), headers: { ...goodHeaders, 'partition-sequence': '-1' } },
+      {
+        value: JSON.stringify(sampleEvent('pay-1')),
+        headers: { ...goodHeaders, 'partition-sequence': '-1' },
+      },
       /not an identifier and a decimal sequence/,
     ],
   ])('calls a record with %s MALFORMED', (_what, spec, detail) => {
@@ -51,15 +62,15 @@ describe('readRecord', () => {
     });
   });
 
-  it('calls a well-formed record that is not a valid payment event INVALID, naming the field', () => {
+  it('calls a well-formed record that its schema refuses INVALID, naming the field', () => {
     const record = readSpec({
-      value: JSON.stringify(payment('pay-1', { amount: 12.5 })),
+      value: JSON.stringify(invalidEvent('pay-1')),
       headers: goodHeaders,
     });
     expect(record.content).toMatchObject({
       ok: false,
       reason: 'INVALID',
-      detail: expect.stringContaining('amount:'),
+      detail: expect.stringContaining(`${invalidEventField('pay-1')}:`),
     });
     // Still keyed by its event id, and its sequence still counts.
     expect(record.eventId).toBe('pay-1');
@@ -67,7 +78,7 @@ describe('readRecord', () => {
   });
 
   it('calls a record whose event-id header and body disagree INVALID', () => {
-    const record = readSpec({ value: JSON.stringify(payment('pay-2')), headers: goodHeaders });
+    const record = readSpec({ value: JSON.stringify(sampleEvent('pay-2')), headers: goodHeaders });
     expect(record.content).toMatchObject({
       ok: false,
       reason: 'INVALID',

@@ -3,7 +3,7 @@ import { decodeKafkaEvent } from '../../../functions/consume/kafka-event';
 import { readRecord } from '../../../functions/consume/record-reading';
 import { type Verdict, verifyPartition } from '../../../functions/consume/verification';
 import type { AppliedLocation, PartitionSnapshot } from '../../../functions/ledger/ledger';
-import { mskEvent, paymentRecord } from './support';
+import { mskEvent, sampleRecord } from './support';
 
 /**
  * A record is a redelivery only when the ledger applied its event at this very topic, partition and offset.
@@ -21,8 +21,8 @@ function verifyAfter(appliedAt: AppliedLocation, lastSequences = new Map<string,
   };
   const [partition] = decodeKafkaEvent(
     mskEvent([
-      paymentRecord({ eventId: 'e1', session: S, sequence: 0, offset: 7 }),
-      paymentRecord({ eventId: 'e2', session: S, sequence: 1, offset: 8 }),
+      sampleRecord({ eventId: 'e1', session: S, sequence: 0, offset: 7 }),
+      sampleRecord({ eventId: 'e2', session: S, sequence: 1, offset: 8 }),
     ]),
   );
   if (!partition) throw new Error('no partition');

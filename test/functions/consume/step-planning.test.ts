@@ -3,14 +3,20 @@ import { decodeKafkaEvent } from '../../../functions/consume/kafka-event';
 import { planSteps } from '../../../functions/consume/partition-processing';
 import { readRecord } from '../../../functions/consume/record-reading';
 import { type Verdict, verifyPartition } from '../../../functions/consume/verification';
+import { eventDefinition } from '../../../functions/event/definition';
 import type { PartitionSnapshot } from '../../../functions/ledger/ledger';
-import { mskEvent, mskRecord, paymentRecord } from './support';
+import { mskEvent, mskRecord, sampleRecord } from './support';
 
 /**
  * How a batch's verdicts are cut into ledger steps: each step one DynamoDB transaction of at most 100
  * actions (its events, dead letters, session progress items and the partition progress item).
  */
 const ref = { topic: 'payments', partition: 0 };
+/**
+ * The pipeline's definition without its effect: these tests count the ledger's own actions, which hold for
+ * any event type; event-definition.test.ts counts the items an effect adds.
+ */
+const withoutEffect = { definition: { ...eventDefinition, effect: () => [] } };
 const empty: PartitionSnapshot = { lastOffset: undefined, lastSequences: new Map(), applied: new Map() };
 
 function verdictsOf(records: Parameters<typeof mskEvent>[0], known: PartitionSnapshot = empty): Verdict[] {
@@ -22,41 +28,41 @@ function verdictsOf(records: Parameters<typeof mskEvent>[0], known: PartitionSna
 /** `count` in-order events of one producer session. */
 const events = (count: number, session = 'session-a') =>
   Array.from({ length: count }, (_, i) =>
-    paymentRecord({ eventId: `${session}-${i}`, session, sequence: i, offset: i }),
+    sampleRecord({ eventId: `${session}-${i}`, session, sequence: i, offset: i }),
   );
 
 const sizes = (steps: Verdict[][]) => steps.map((step) => step.length);
 
 describe('planSteps', () => {
   it('fits 98 events of one session in one step: 98 events, its session and the partition progress are 100 actions', () => {
-    expect(sizes(planSteps(ref, verdictsOf(events(98))))).toEqual([98]);
-    expect(sizes(planSteps(ref, verdictsOf(events(99))))).toEqual([98, 1]);
+    expect(sizes(planSteps(ref, verdictsOf(events(98)), withoutEffect))).toEqual([98]);
+    expect(sizes(planSteps(ref, verdictsOf(events(99)), withoutEffect))).toEqual([98, 1]);
   });
 
   it('counts one progress item per session in the step', () => {
     // Two interleaved sessions: 2 session items, so 97 events fill a step.
     const interleaved = Array.from({ length: 98 }, (_, i) => {
       const session = i % 2 === 0 ? 'session-a' : 'session-b';
-      return paymentRecord({ eventId: `e-${i}`, session, sequence: Math.floor(i / 2), offset: i });
+      return sampleRecord({ eventId: `e-${i}`, session, sequence: Math.floor(i / 2), offset: i });
     });
-    expect(sizes(planSteps(ref, verdictsOf(interleaved)))).toEqual([97, 1]);
+    expect(sizes(planSteps(ref, verdictsOf(interleaved), withoutEffect))).toEqual([97, 1]);
   });
 
   it('counts a dead letter and the gap reported before it as two actions', () => {
     // Sequence 1 of the session is missing: the second record is applied with a GAP dead letter.
     const records = [
-      paymentRecord({ eventId: 'e-0', session: 'session-a', sequence: 0, offset: 0 }),
+      sampleRecord({ eventId: 'e-0', session: 'session-a', sequence: 0, offset: 0 }),
       ...Array.from({ length: 96 }, (_, i) =>
-        paymentRecord({ eventId: `e-${i + 1}`, session: 'session-a', sequence: i + 2, offset: i + 1 }),
+        sampleRecord({ eventId: `e-${i + 1}`, session: 'session-a', sequence: i + 2, offset: i + 1 }),
       ),
     ];
     // 1 progress + 1 session + 97 events + 1 GAP = 100 actions: one step; one more event does not fit.
-    expect(sizes(planSteps(ref, verdictsOf(records)))).toEqual([97]);
+    expect(sizes(planSteps(ref, verdictsOf(records), withoutEffect))).toEqual([97]);
     const more = [
       ...records,
-      paymentRecord({ eventId: 'e-97', session: 'session-a', sequence: 98, offset: 97 }),
+      sampleRecord({ eventId: 'e-97', session: 'session-a', sequence: 98, offset: 97 }),
     ];
-    expect(sizes(planSteps(ref, verdictsOf(more)))).toEqual([97, 1]);
+    expect(sizes(planSteps(ref, verdictsOf(more), withoutEffect))).toEqual([97, 1]);
   });
 
   it('puts each record in a step of its own when isolating, and leaves redeliveries out', () => {
@@ -69,8 +75,8 @@ describe('planSteps', () => {
       'applied',
       'dead-lettered',
     ]);
-    expect(sizes(planSteps(ref, verdicts, { isolate: true }))).toEqual([1, 1, 1]);
-    expect(sizes(planSteps(ref, verdicts))).toEqual([3]);
-    expect(planSteps(ref, verdicts.slice(0, 2))).toEqual([]);
+    expect(sizes(planSteps(ref, verdicts, { ...withoutEffect, isolate: true }))).toEqual([1, 1, 1]);
+    expect(sizes(planSteps(ref, verdicts, withoutEffect))).toEqual([3]);
+    expect(planSteps(ref, verdicts.slice(0, 2), withoutEffect)).toEqual([]);
   });
 });

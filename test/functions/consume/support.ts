@@ -5,9 +5,10 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, MSKRecord } from 'aws-lambda';
 import type { DeadLetter, DeadLetterSink } from '../../../functions/consume/dead-letters';
-import { eventDefinition, type PaymentEvent } from '../../../functions/event/definition';
+import { eventDefinition } from '../../../functions/event/definition';
 import { createLedgerClient } from '../../../functions/ledger/client';
 import type { Ledger, LedgerCommit } from '../../../functions/ledger/ledger';
+import { appNames } from '../../../functions/shared/app-names';
 import type { EventOf } from '../../../functions/shared/event-definition';
 import { ensureLedgerTable, type LedgerStore } from '../../../local/ledger-store';
 import { startLedgerBackend } from '../../helpers/ledger-backend';
@@ -22,16 +23,12 @@ export {
   signedBytes,
 } from '../../helpers/msk-events';
 
-export function payment(eventId: string, overrides: Partial<PaymentEvent> = {}): PaymentEvent {
-  return {
-    eventId,
-    accountId: `acct-${eventId.length % 3}`,
-    type: 'capture',
-    amount: 1250,
-    currency: 'EUR',
-    occurredAt: '2026-01-31T12:00:00Z',
-    ...overrides,
-  };
+/** The pipeline's topic, from its application name: the records of these tests sit on it. */
+export const topic = appNames().topic;
+
+/** A partition's name as the event source mapping groups records and the consumer names them: `<topic>-0`. */
+export function partitionName(partition: number): string {
+  return `${topic}-${partition}`;
 }
 
 /** A valid event of the pipeline's own definition with this id (its sample). */
@@ -39,9 +36,29 @@ export function sampleEvent(eventId: string): EventOf<typeof eventDefinition> {
   return eventDefinition.sample(eventId, eventId.length % 3);
 }
 
-/** A record of the pipeline's own event type with this id (its sample event unless one is given). */
-export function paymentRecord(
-  spec: RecordPlacement & { readonly eventId: string; readonly event?: EventOf<typeof eventDefinition> },
+/** An event the definition's schema refuses although it carries its id: the id field alone. */
+export function invalidEvent(eventId: string): Record<string, string> {
+  return { [eventDefinition.idField]: eventId };
+}
+
+/** The first field the schema names when it refuses `invalidEvent`: what an INVALID detail starts with. */
+export function invalidEventField(eventId: string): string {
+  const result = eventDefinition.schema.safeParse(invalidEvent(eventId));
+  const path = result.success ? undefined : result.error.issues[0]?.path.join('.');
+  if (path === undefined) throw new Error(`the schema accepts ${JSON.stringify(invalidEvent(eventId))}`);
+  return path;
+}
+
+/**
+ * A record of the pipeline's own event type with this id: its sample event unless one is given, and `value`
+ * in place of the event's JSON (a record the consumer must refuse).
+ */
+export function sampleRecord(
+  spec: RecordPlacement & {
+    readonly eventId: string;
+    readonly event?: EventOf<typeof eventDefinition>;
+    readonly value?: string;
+  },
 ): MSKRecord {
   return eventRecord(eventDefinition, spec.event ?? sampleEvent(spec.eventId), spec);
 }
@@ -66,7 +83,7 @@ export function lambdaContext(): Context {
 export function quietObservability(): { logger: Logger; metrics: Metrics } {
   return {
     logger: new Logger({ serviceName: 'consume', logLevel: 'SILENT' }),
-    metrics: new Metrics({ namespace: 'ExactlyOncePayments', serviceName: 'consume' }),
+    metrics: new Metrics({ namespace: appNames().metricsNamespace, serviceName: 'consume' }),
   };
 }
 

@@ -3,9 +3,9 @@ import { decodeKafkaEvent } from '../../../functions/consume/kafka-event';
 import { readRecord } from '../../../functions/consume/record-reading';
 import { type Verdict, verifyPartition } from '../../../functions/consume/verification';
 import type { PartitionSnapshot } from '../../../functions/ledger/ledger';
-import { mskEvent, mskRecord, payment, paymentRecord } from './support';
+import { invalidEvent, mskEvent, mskRecord, partitionName, sampleRecord, topic } from './support';
 
-const ref = { topic: 'payments', partition: 0 };
+const ref = { topic: topic, partition: 0 };
 const S = 'session-a';
 const T = 'session-b';
 const empty: PartitionSnapshot = { lastOffset: undefined, lastSequences: new Map(), applied: new Map() };
@@ -27,10 +27,10 @@ const summary = (verdicts: Verdict[]) =>
 describe('verifyPartition', () => {
   it('applies consecutive sequences of a session and of two interleaved sessions', () => {
     const verdicts = verify([
-      paymentRecord({ eventId: 'e1', session: S, sequence: 0, offset: 10 }),
-      paymentRecord({ eventId: 'e2', session: T, sequence: 0, offset: 11 }),
-      paymentRecord({ eventId: 'e3', session: S, sequence: 1, offset: 12 }),
-      paymentRecord({ eventId: 'e4', session: T, sequence: 1, offset: 13 }),
+      sampleRecord({ eventId: 'e1', session: S, sequence: 0, offset: 10 }),
+      sampleRecord({ eventId: 'e2', session: T, sequence: 0, offset: 11 }),
+      sampleRecord({ eventId: 'e3', session: S, sequence: 1, offset: 12 }),
+      sampleRecord({ eventId: 'e4', session: T, sequence: 1, offset: 13 }),
     ]);
     expect(summary(verdicts)).toEqual(['applied', 'applied', 'applied', 'applied']);
   });
@@ -39,9 +39,9 @@ describe('verifyPartition', () => {
     const known = { ...empty, lastOffset: 11, lastSequences: new Map([[S, 1]]) };
     const verdicts = verify(
       [
-        paymentRecord({ eventId: 'e1', session: S, sequence: 0, offset: 10 }),
+        sampleRecord({ eventId: 'e1', session: S, sequence: 0, offset: 10 }),
         mskRecord({ offset: 11, value: 'garbage' }),
-        paymentRecord({ eventId: 'e3', session: S, sequence: 2, offset: 12 }),
+        sampleRecord({ eventId: 'e3', session: S, sequence: 2, offset: 12 }),
       ],
       known,
     );
@@ -50,7 +50,7 @@ describe('verifyPartition', () => {
 
   it('treats a record the ledger applied at this very offset as a redelivery', () => {
     const known = { ...empty, applied: new Map([['e1', { ...ref, offset: 10 }]]) };
-    const verdicts = verify([paymentRecord({ eventId: 'e1', session: S, sequence: 0, offset: 10 })], known);
+    const verdicts = verify([sampleRecord({ eventId: 'e1', session: S, sequence: 0, offset: 10 })], known);
     expect(summary(verdicts)).toEqual(['redelivered']);
   });
 
@@ -61,11 +61,11 @@ describe('verifyPartition', () => {
       lastSequences: new Map([[S, 4]]),
       applied: new Map([['e1', { ...ref, offset: 3 }]]),
     };
-    const verdicts = verify([paymentRecord({ eventId: 'e1', session: S, sequence: 5, offset: 7 })], known);
+    const verdicts = verify([sampleRecord({ eventId: 'e1', session: S, sequence: 5, offset: 7 })], known);
     expect(summary(verdicts)).toEqual(['dead-lettered:DUPLICATE']);
     const [duplicate] = verdicts;
     expect(duplicate?.kind === 'dead-lettered' && duplicate.anomaly.detail).toContain(
-      'already applied at payments-0@3',
+      `already applied at ${partitionName(0)}@3`,
     );
     // The copy still took sequence 5 of its session: the next record is not a gap.
     expect(duplicate?.kind === 'dead-lettered' && duplicate.advance?.partitionSequence).toBe(5);
@@ -73,19 +73,19 @@ describe('verifyPartition', () => {
 
   it('catches a duplicate inside one batch', () => {
     const verdicts = verify([
-      paymentRecord({ eventId: 'e1', session: S, sequence: 0, offset: 0 }),
-      paymentRecord({ eventId: 'e1', session: S, sequence: 1, offset: 1 }),
-      paymentRecord({ eventId: 'e2', session: S, sequence: 2, offset: 2 }),
+      sampleRecord({ eventId: 'e1', session: S, sequence: 0, offset: 0 }),
+      sampleRecord({ eventId: 'e1', session: S, sequence: 1, offset: 1 }),
+      sampleRecord({ eventId: 'e2', session: S, sequence: 2, offset: 2 }),
     ]);
     expect(summary(verdicts)).toEqual(['applied', 'dead-lettered:DUPLICATE', 'applied']);
   });
 
   it('dead-letters a new event whose sequence is not ahead of its session as OUT_OF_ORDER', () => {
     const verdicts = verify([
-      paymentRecord({ eventId: 'e1', session: S, sequence: 0, offset: 0 }),
-      paymentRecord({ eventId: 'e2', session: S, sequence: 1, offset: 1 }),
-      paymentRecord({ eventId: 'e3', session: S, sequence: 1, offset: 2 }),
-      paymentRecord({ eventId: 'e4', session: S, sequence: 2, offset: 3 }),
+      sampleRecord({ eventId: 'e1', session: S, sequence: 0, offset: 0 }),
+      sampleRecord({ eventId: 'e2', session: S, sequence: 1, offset: 1 }),
+      sampleRecord({ eventId: 'e3', session: S, sequence: 1, offset: 2 }),
+      sampleRecord({ eventId: 'e4', session: S, sequence: 2, offset: 3 }),
     ]);
     expect(summary(verdicts)).toEqual(['applied', 'applied', 'dead-lettered:OUT_OF_ORDER', 'applied']);
     const outOfOrder = verdicts[2];
@@ -96,8 +96,8 @@ describe('verifyPartition', () => {
     const known = { ...empty, lastOffset: 20, lastSequences: new Map([[S, 3]]) };
     const verdicts = verify(
       [
-        paymentRecord({ eventId: 'e8', session: S, sequence: 8, offset: 21 }),
-        paymentRecord({ eventId: 'e9', session: S, sequence: 9, offset: 22 }),
+        sampleRecord({ eventId: 'e8', session: S, sequence: 8, offset: 21 }),
+        sampleRecord({ eventId: 'e9', session: S, sequence: 9, offset: 22 }),
       ],
       known,
     );
@@ -107,27 +107,27 @@ describe('verifyPartition', () => {
   });
 
   it('reports a gap when a session is first seen past sequence 0', () => {
-    const verdicts = verify([paymentRecord({ eventId: 'e1', session: S, sequence: 1, offset: 0 })]);
+    const verdicts = verify([sampleRecord({ eventId: 'e1', session: S, sequence: 1, offset: 0 })]);
     expect(summary(verdicts)).toEqual(['applied+GAP']);
     expect(verdicts[0]?.kind === 'applied' && verdicts[0].gap?.detail).toContain('sequence 0 is missing');
   });
 
   it('dead-letters undecodable and invalid records and keeps the session sequence moving', () => {
     const verdicts = verify([
-      paymentRecord({ eventId: 'e1', session: S, sequence: 0, offset: 0 }),
+      sampleRecord({ eventId: 'e1', session: S, sequence: 0, offset: 0 }),
       mskRecord({
         offset: 1,
         value: '{not json',
         headers: { 'event-id': 'e2', 'producer-session': S, 'partition-sequence': '1' },
       }),
-      paymentRecord({
+      sampleRecord({
         eventId: 'e3',
         session: S,
         sequence: 2,
         offset: 2,
-        event: payment('e3', { amount: -5 }),
+        value: JSON.stringify(invalidEvent('e3')),
       }),
-      paymentRecord({ eventId: 'e4', session: S, sequence: 3, offset: 3 }),
+      sampleRecord({ eventId: 'e4', session: S, sequence: 3, offset: 3 }),
     ]);
     expect(summary(verdicts)).toEqual([
       'applied',
@@ -139,7 +139,7 @@ describe('verifyPartition', () => {
 
   it('does not change the snapshot it was given', () => {
     const known = { lastOffset: undefined, lastSequences: new Map([[S, 0]]), applied: new Map() };
-    verify([paymentRecord({ eventId: 'e2', session: S, sequence: 1, offset: 5 })], known);
+    verify([sampleRecord({ eventId: 'e2', session: S, sequence: 1, offset: 5 })], known);
     expect(known.lastSequences.get(S)).toBe(0);
   });
 });

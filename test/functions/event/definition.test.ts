@@ -8,7 +8,7 @@ import {
 } from '../../../functions/event/definition';
 import { anEvent, eventRoutes } from '../../../functions/shared/event-definition';
 import { orderDefinition } from '../../helpers/order-events';
-import { paymentEvent, validPaymentEvent } from '../../helpers/payment-events';
+import { paymentEvent, validPaymentEvent } from './payment-events';
 
 function problems(input: unknown): string[] {
   const result = PaymentEventSchema.safeParse(input);

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import fc from 'fast-check';
 import { Partitioners } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { eventDefinition } from '../../../functions/event/definition';
 import { createIngestHandler, createIngestProducer } from '../../../functions/ingest/ingest-handler';
 import { readIngestSettings } from '../../../functions/ingest/settings';
 import type { WarmProducer } from '../../../functions/shared/producer-session';
@@ -23,7 +24,7 @@ import {
   topicEndOffsets,
   unusedPort,
 } from '../../helpers/kafka';
-import { paymentEvent } from '../../helpers/payment-events';
+import { idOf, uniqueEvent } from '../../helpers/sample-events';
 import { malformedRequest } from './malformed-requests';
 
 type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
@@ -90,7 +91,7 @@ function expectStoredOnce(
     expect(records, `event ${eventId}`).toHaveLength(1);
     const [record] = records;
     expect({ partition: record?.partition, offset: record?.offset }).toEqual(where);
-    expect(JSON.parse(record?.value ?? 'null')).toMatchObject({ eventId });
+    expect(JSON.parse(record?.value ?? 'null')).toMatchObject({ [eventDefinition.idField]: eventId });
     expect(record?.headers[RecordHeader.producerSession]).toMatch(/^[0-9a-f-]{36}$/);
     expect(record?.headers[RecordHeader.partitionSequence]).toMatch(/^\d+$/);
   }
@@ -135,28 +136,28 @@ describe('ingest handler against the local broker', () => {
     vi.unstubAllEnvs();
     const told = new Map<string, { partition: number; offset: string }>();
 
-    // Act: single events for five accounts, then a batch.
+    // Act: single events for five ordering keys, then a batch.
     for (let i = 0; i < 25; i++) {
-      const answer = await invoke(handler as Handler, jsonPost(paymentEvent({ accountId: `acct-${i % 5}` })));
+      const answer = await invoke(handler as Handler, jsonPost(uniqueEvent(i % 5)));
       expect(answer.statusCode).toBe(201);
       told.set(...toldWhere(answer));
     }
-    const batch = Array.from({ length: 10 }, (_, i) => paymentEvent({ accountId: `acct-${i % 5}` }));
+    const batch = Array.from({ length: 10 }, (_, i) => uniqueEvent(i % 5));
     const batchAnswer = await invoke(handler as Handler, jsonPost(batch));
 
     // Assess
     expect(batchAnswer.statusCode).toBe(200);
     const results = batchAnswer.body.results as { eventId: string; partition: number; offset: string }[];
-    expect(results.map((result) => result.eventId)).toEqual(batch.map((event) => event.eventId));
+    expect(results.map((result) => result.eventId)).toEqual(batch.map((event) => idOf(event)));
     for (const { eventId, partition, offset } of results) told.set(eventId, { partition, offset });
     const stored = await readTopic(kafka.brokers, topic);
     expectStoredOnce(stored, told);
     expectContiguousSequences(stored);
     expect(new Set(stored.map((record) => record.headers[RecordHeader.producerSession])).size).toBe(1);
     expect(new Set(stored.map((record) => record.producerId)).size).toBe(1);
-    // One account, one partition: the account id is the record key.
+    // One ordering key, one partition: the ordering key is the record key.
     for (const record of stored) {
-      expect(record.key).toBe(JSON.parse(record.value ?? '{}').accountId);
+      expect(record.key).toBe(eventDefinition.orderingKey(JSON.parse(record.value ?? '{}')));
     }
     const partitionOf = new Map(stored.map((record) => [record.key, record.partition]));
     for (const record of stored) expect(record.partition).toBe(partitionOf.get(record.key));
@@ -165,14 +166,14 @@ describe('ingest handler against the local broker', () => {
   it('answers a single event with 201 { eventId, partition, offset } and nothing else', async () => {
     const topic = await createFreshTopic(kafka.brokers);
     const { handler } = ingestWith(kafka.brokers, topic);
-    const event = paymentEvent();
+    const event = uniqueEvent();
 
-    const answer = await invoke(handler, jsonPost(event, { 'Idempotency-Key': event.eventId }));
+    const answer = await invoke(handler, jsonPost(event, { 'Idempotency-Key': idOf(event) }));
 
     expect(answer).toEqual({
       statusCode: 201,
       headers: { 'Content-Type': 'application/json' },
-      body: { eventId: event.eventId, partition: 0, offset: '0' },
+      body: { eventId: idOf(event), partition: 0, offset: '0' },
     });
   });
 
@@ -199,7 +200,7 @@ describe('ingest handler against the local broker', () => {
     const topic = await createFreshTopic(kafka.brokers);
     const missing = ingestWith(kafka.brokers, `${topic}-missing`);
 
-    const answer = await invoke(missing.handler, jsonPost(paymentEvent()));
+    const answer = await invoke(missing.handler, jsonPost(uniqueEvent()));
 
     expect(answer.statusCode).toBe(500);
     expect(answer.body).toEqual({ code: 'INTERNAL_ERROR', message: 'internal error' });
@@ -210,7 +211,7 @@ describe('ingest handler against the local broker', () => {
     // Prepare: the session's first record reveals its producer id.
     const topic = await createFreshTopic(kafka.brokers);
     const { handler, producer, retiredFor } = ingestWith(kafka.brokers, topic);
-    const first = await invoke(handler, jsonPost(paymentEvent()));
+    const first = await invoke(handler, jsonPost(uniqueEvent()));
     expect(first.statusCode).toBe(201);
     const [stored] = await readTopic(kafka.brokers, topic);
     const firstSession = await producer.sessionId();
@@ -225,8 +226,8 @@ describe('ingest handler against the local broker', () => {
     });
 
     // Act
-    const fenced = await invoke(handler, jsonPost(paymentEvent()));
-    const retried = await invoke(handler, jsonPost(paymentEvent()));
+    const fenced = await invoke(handler, jsonPost(uniqueEvent()));
+    const retried = await invoke(handler, jsonPost(uniqueEvent()));
 
     // Assess
     expect(fenced.statusCode).toBe(503);
@@ -248,24 +249,18 @@ describe('ingest handler against the local broker', () => {
     // has not written yet; the session's next batch there (sequences 0..1) is then out of order.
     const topic = await createFreshTopic(kafka.brokers, { partitions: 2 });
     const { handler, retiredFor } = ingestWith(kafka.brokers, topic);
-    const [accountA, accountB] = accountsOnDistinctPartitions(2) as [PlacedAccount, PlacedAccount];
-    expect((await invoke(handler, jsonPost(paymentEvent({ accountId: accountA.account })))).statusCode).toBe(
-      201,
-    );
+    const [groupA, groupB] = groupsOnDistinctPartitions(2) as [PlacedGroup, PlacedGroup];
+    expect((await invoke(handler, jsonPost(uniqueEvent(groupA.group)))).statusCode).toBe(201);
     const [stored] = await readTopic(kafka.brokers, topic);
     await appendForgedBatch(kafka.brokers, {
       topic,
-      partition: accountB.partition,
+      partition: groupB.partition,
       producerId: BigInt(stored?.producerId ?? '-1'),
       producerEpoch: 0,
       key: 'forged',
       value: 'forged',
     });
-    const pair = () =>
-      jsonPost([
-        paymentEvent({ accountId: accountB.account }),
-        paymentEvent({ accountId: accountB.account }),
-      ]);
+    const pair = () => jsonPost([uniqueEvent(groupB.group), uniqueEvent(groupB.group)]);
 
     // Act
     const rejected = await invoke(handler, pair());
@@ -284,7 +279,7 @@ describe('ingest handler against the local broker', () => {
     const port = await unusedPort();
     const { handler } = ingestWith([`127.0.0.1:${port}`], 'payments', { PUBLISH_TIMEOUT_MS: '1500' });
 
-    const answer = await invoke(handler, jsonPost(paymentEvent()));
+    const answer = await invoke(handler, jsonPost(uniqueEvent()));
 
     expect(answer.statusCode).toBe(503);
     expect(answer.headers['Retry-After']).toBe('1');
@@ -299,7 +294,7 @@ describe('ingest handler deadline', () => {
       const { handler } = ingestWith([`127.0.0.1:${silent.port}`], 'payments');
       const started = Date.now();
 
-      const result = (await handler(jsonPost(paymentEvent()), lambdaContext('ingest', 1_000))) as {
+      const result = (await handler(jsonPost(uniqueEvent()), lambdaContext('ingest', 1_000))) as {
         statusCode: number;
         headers: Record<string, string>;
       };
@@ -341,7 +336,7 @@ describe('ingest handler through faulty networks', () => {
       const { handler, producer } = ingestWith(kafka.brokers, topic);
       const told = new Map<string, { partition: number; offset: string }>();
       const send = async () => {
-        const answer = await invoke(handler, jsonPost(paymentEvent({ accountId: `acct-${told.size % 4}` })));
+        const answer = await invoke(handler, jsonPost(uniqueEvent(told.size % 4)));
         expect(answer.statusCode).toBe(201);
         told.set(...toldWhere(answer));
       };
@@ -370,14 +365,11 @@ describe('ingest handler through faulty networks', () => {
       const told = new Map<string, { partition: number; offset: string }>();
 
       for (let i = 0; i < 40; i++) {
-        const answer = await invoke(handler, jsonPost(paymentEvent({ accountId: `acct-${i % 6}` })));
+        const answer = await invoke(handler, jsonPost(uniqueEvent(i % 6)));
         expect(answer.statusCode).toBe(201);
         told.set(...toldWhere(answer));
       }
-      const batch = await invoke(
-        handler,
-        jsonPost(Array.from({ length: 12 }, (_, i) => paymentEvent({ accountId: `acct-${i}` }))),
-      );
+      const batch = await invoke(handler, jsonPost(Array.from({ length: 12 }, (_, i) => uniqueEvent(i))));
 
       expect(batch.statusCode).toBe(200);
       for (const { eventId, partition, offset } of batch.body.results as {
@@ -401,13 +393,13 @@ describe('ingest handler through faulty networks', () => {
   });
 });
 
-/** Account ids whose records land on different partitions of a topic with `count` partitions. */
-interface PlacedAccount {
-  readonly account: string;
+/** Ordering key numbers (of the definition's samples) whose records land on different partitions. */
+interface PlacedGroup {
+  readonly group: number;
   readonly partition: number;
 }
 
-function accountsOnDistinctPartitions(count: number): PlacedAccount[] {
+function groupsOnDistinctPartitions(count: number): PlacedGroup[] {
   const choose = Partitioners.DefaultPartitioner();
   const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({
     partitionId,
@@ -416,11 +408,11 @@ function accountsOnDistinctPartitions(count: number): PlacedAccount[] {
     replicas: [0],
     isr: [0],
   }));
-  const found = new Map<number, string>();
-  for (let i = 0; found.size < count; i++) {
-    const account = `acct-${i}`;
-    const partition = choose({ topic: 't', partitionMetadata, message: { key: account, value: null } });
-    if (!found.has(partition)) found.set(partition, account);
+  const found = new Map<number, number>();
+  for (let group = 0; found.size < count; group++) {
+    const key = eventDefinition.orderingKey(eventDefinition.sample('placement', group));
+    const partition = choose({ topic: 't', partitionMetadata, message: { key, value: null } });
+    if (!found.has(partition)) found.set(partition, group);
   }
-  return [...found].sort(([a], [b]) => a - b).map(([partition, account]) => ({ account, partition }));
+  return [...found].sort(([a], [b]) => a - b).map(([partition, group]) => ({ group, partition }));
 }

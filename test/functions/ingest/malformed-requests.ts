@@ -1,8 +1,13 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
-import type { PaymentEvent } from '../../../functions/event/definition';
+import { eventDefinition } from '../../../functions/event/definition';
 import { httpApiEvent, jsonPost } from '../../helpers/api-gateway';
-import { validPaymentEvent } from '../../helpers/payment-events';
+import { type PipelineEvent, withoutId } from '../../helpers/sample-events';
+
+/**
+ * Requests the ingest function must refuse, built from the pipeline's own event definition so that they hold
+ * for any event type. The payment example adds its field rules in test/functions/event/.
+ */
 
 /** A request the ingest function must refuse, with what makes it bad (shown when a property fails). */
 export interface MalformedRequest {
@@ -10,99 +15,56 @@ export interface MalformedRequest {
   readonly event: APIGatewayProxyEventV2;
 }
 
-type Field = keyof PaymentEvent;
+const identifierChars = fc.constantFrom(
+  ...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-',
+);
+/** An event id as the definition's identifier rule allows it. */
+export const validEventId = fc.string({ unit: identifierChars, minLength: 1, maxLength: 40 });
 
-/** Values each field must refuse: wrong types, out of range, wrong format. `undefined` means "absent". */
-const badValues: Record<Exclude<Field, 'eventId' | 'metadata'>, fc.Arbitrary<unknown>> = {
-  accountId: fc.oneof(
-    fc.constant(undefined),
-    fc.constant(''),
-    fc.string({ minLength: 129, maxLength: 140, unit: fc.constant('a') }),
-    fc.constantFrom('acct 1', 'acct/1', 'ü', 'a,b'),
-    fc.integer(),
-  ),
-  type: fc.oneof(
-    fc.constant(undefined),
-    fc.constantFrom('Authorization', 'payout', '', 'refund '),
-    fc.integer(),
-  ),
-  amount: fc.oneof(
-    fc.constant(undefined),
-    fc.integer({ max: 0 }),
-    fc.double({ min: 0.001, max: 1e6, noNaN: true }).filter((x) => !Number.isInteger(x)),
-    fc.constant(2 ** 53),
-    fc.constantFrom('100', null, true),
-  ),
-  currency: fc.oneof(fc.constant(undefined), fc.constantFrom('eur', 'EURO', 'XYZ1', '', 'US'), fc.integer()),
-  occurredAt: fc.oneof(
-    fc.constant(undefined),
-    fc.constantFrom('2026-01-31', '31/01/2026 12:00', 'yesterday', '2026-13-01T00:00:00Z', ''),
-    fc.integer(),
-  ),
-};
+/** Valid events of the definition: its samples, with any id and ordering key number. */
+export const validEvent: fc.Arbitrary<PipelineEvent> = fc
+  .tuple(validEventId, fc.nat({ max: 10_000 }))
+  .map(([id, group]) => eventDefinition.sample(id, group));
 
-const corruptField = fc
-  .tuple(validPaymentEvent, fc.constantFrom(...(Object.keys(badValues) as (keyof typeof badValues)[])))
-  .chain(([event, field]) =>
-    badValues[field].map((value): MalformedRequest => {
-      const body: Record<string, unknown> = { ...event };
-      if (value === undefined) delete body[field];
-      else body[field] = value;
-      return { why: `${field} = ${JSON.stringify(value)}`, event: jsonPost(body) };
-    }),
-  );
-
-const badMetadata = fc
-  .tuple(
-    validPaymentEvent,
-    fc.oneof(
-      fc.constant<unknown>('not an object'),
-      fc.constant<unknown>(['a']),
-      fc.constant<unknown>({ k: 1 }),
-      fc.constant<unknown>({ ['k'.repeat(65)]: 'v' }),
-      fc.constant<unknown>({ k: 'v'.repeat(257) }),
-      fc.constant<unknown>(Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v']))),
-    ),
-  )
-  .map(
-    ([event, metadata]): MalformedRequest => ({
-      why: `metadata = ${JSON.stringify(metadata)}`,
-      event: jsonPost({ ...event, metadata }),
-    }),
-  );
-
-const protoMetadata = validPaymentEvent.map(
-  (event): MalformedRequest => ({
-    why: 'metadata with a __proto__ key',
-    event: jsonPost(`${JSON.stringify(event).slice(0, -1)},"metadata":{"__proto__":"x"}}`),
-  }),
+/** Values of every JSON type, to put in place of a field. */
+const anyJsonValue = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.string({ maxLength: 20 }),
+  fc.constant([]),
+  fc.constant({}),
 );
 
-const unknownField = fc
-  .tuple(
-    validPaymentEvent,
-    fc
-      .string({ minLength: 1, maxLength: 12 })
-      .filter(
-        (key) =>
-          ![
-            'eventId',
-            'accountId',
-            'type',
-            'amount',
-            'currency',
-            'occurredAt',
-            'metadata',
-            '__proto__',
-          ].includes(key),
-      ),
+/** A valid event with one field removed or replaced, where the definition's schema refuses the result. */
+const corruptField = fc
+  .tuple(validEvent, fc.nat(), fc.option(anyJsonValue, { nil: undefined }))
+  .map(([event, index, value]) => {
+    const fields = Object.keys(event);
+    const field = fields[index % fields.length] ?? eventDefinition.idField;
+    const body: Record<string, unknown> = { ...event };
+    if (value === undefined) delete body[field];
+    else body[field] = value;
+    return { field, value, body };
+  })
+  .filter(
+    ({ field, body }) => field !== eventDefinition.idField && !eventDefinition.schema.safeParse(body).success,
   )
   .map(
-    ([event, key]): MalformedRequest => ({
-      why: `extra field ${key}`,
-      event: jsonPost({ ...event, [key]: 1 }),
+    ({ field, value, body }): MalformedRequest => ({
+      why: `${field} = ${JSON.stringify(value)}`,
+      event: jsonPost(body),
     }),
   );
+
+/** The valid event with an id the identifier rule refuses. */
+const badEventId = fc.tuple(validEvent, fc.constantFrom('', ' ', 'a b', 'a/b', 'ü', 'x'.repeat(129))).map(
+  ([event, id]): MalformedRequest => ({
+    why: `${eventDefinition.idField} = ${JSON.stringify(id)}`,
+    event: jsonPost({ ...event, [eventDefinition.idField]: id }),
+  }),
+);
 
 const notJson = fc
   .string({ minLength: 1, maxLength: 60 })
@@ -125,7 +87,7 @@ const notAnObject = fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.bo
 
 const wrongContentType = fc
   .tuple(
-    validPaymentEvent,
+    validEvent,
     fc.constantFrom(
       'text/plain',
       'application/x-www-form-urlencoded',
@@ -141,36 +103,40 @@ const wrongContentType = fc
     }),
   );
 
-const missingKey = validPaymentEvent.map((event): MalformedRequest => {
-  const { eventId: _eventId, ...withoutKey } = event;
-  return { why: 'no eventId and no Idempotency-Key', event: jsonPost(withoutKey) };
-});
+const missingKey = validEvent.map(
+  (event): MalformedRequest => ({
+    why: `no ${eventDefinition.idField} and no Idempotency-Key`,
+    event: jsonPost(withoutId(event)),
+  }),
+);
 
 const mismatchedKey = fc
-  .tuple(validPaymentEvent, fc.string({ minLength: 1, maxLength: 20 }))
-  .filter(([event, key]) => key.trim() !== '' && key.trim() !== event.eventId)
+  .tuple(validEvent, fc.string({ minLength: 1, maxLength: 20 }))
+  .filter(([event, key]) => key.trim() !== '' && key.trim() !== eventDefinition.eventId(event))
   .map(
     ([event, key]): MalformedRequest => ({
-      why: `Idempotency-Key "${key}" vs eventId "${event.eventId}"`,
+      why: `Idempotency-Key "${key}" vs ${eventDefinition.idField} "${eventDefinition.eventId(event)}"`,
       event: jsonPost(event, { 'idempotency-key': key }),
     }),
   );
 
 /** A batch of valid events with one bad one somewhere in it: the whole batch must be refused. */
-const batchWithOneBad = fc
-  .tuple(
-    fc.uniqueArray(validPaymentEvent, { minLength: 1, maxLength: 5, selector: (event) => event.eventId }),
-    corruptField,
-    fc.nat(),
-  )
-  .map(([events, bad, at]): MalformedRequest => {
-    const badEvent: unknown = JSON.parse(bad.event.body ?? 'null');
-    const batch: unknown[] = [...events];
-    batch.splice(at % (events.length + 1), 0, badEvent);
-    return { why: `batch with ${bad.why}`, event: jsonPost(batch) };
-  });
+export function batchWithOneBad<E extends object>(
+  valid: fc.Arbitrary<E>,
+  idOf: (event: E) => string,
+  bad: fc.Arbitrary<MalformedRequest>,
+): fc.Arbitrary<MalformedRequest> {
+  return fc
+    .tuple(fc.uniqueArray(valid, { minLength: 1, maxLength: 5, selector: idOf }), bad, fc.nat())
+    .map(([events, one, at]): MalformedRequest => {
+      const badEvent: unknown = JSON.parse(one.event.body ?? 'null');
+      const batch: unknown[] = [...events];
+      batch.splice(at % (events.length + 1), 0, badEvent);
+      return { why: `batch with ${one.why}`, event: jsonPost(batch) };
+    });
+}
 
-const oversized = validPaymentEvent.map(
+const oversized = validEvent.map(
   (event): MalformedRequest => ({
     why: 'body over the size limit',
     event: jsonPost(`${JSON.stringify(event)}${' '.repeat(300 * 1024)}`),
@@ -180,14 +146,12 @@ const oversized = validPaymentEvent.map(
 /** Every kind of request the ingest function must refuse with a 4xx, publishing nothing. */
 export const malformedRequest: fc.Arbitrary<MalformedRequest> = fc.oneof(
   corruptField,
-  badMetadata,
-  protoMetadata,
-  unknownField,
+  badEventId,
   notJson,
   notAnObject,
   wrongContentType,
   missingKey,
   mismatchedKey,
-  batchWithOneBad,
+  batchWithOneBad(validEvent, (event) => eventDefinition.eventId(event), fc.oneof(corruptField, badEventId)),
   oversized,
 );

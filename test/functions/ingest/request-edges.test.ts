@@ -1,12 +1,16 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { eventDefinition } from '../../../functions/event/definition';
 import { RequestRejected } from '../../../functions/ingest/errors';
 import { type IngestRequest, parseIngestRequest } from '../../../functions/ingest/request';
 import type { RequestLimits } from '../../../functions/ingest/settings';
+import { anEvent } from '../../../functions/shared/event-definition';
 import { httpApiEvent, jsonPost } from '../../helpers/api-gateway';
-import { paymentEvent } from '../../helpers/payment-events';
+import { uniqueEvent, withoutId as withoutIdField } from '../../helpers/sample-events';
 
 /** What exactly a request is refused for, and what passes: method, media type, body and field names. */
+const { idField } = eventDefinition;
+const anEventObject = `must be ${anEvent(eventDefinition)} object`;
 const limits: RequestLimits = { maxEventBytes: 4096, maxBatchBytes: 8192, maxBatchEvents: 10 };
 
 function outcome(request: APIGatewayProxyEventV2): IngestRequest | RequestRejected {
@@ -26,7 +30,7 @@ function rejected(request: APIGatewayProxyEventV2): RequestRejected {
 }
 
 const withContentType = (contentType: string) =>
-  httpApiEvent({ body: paymentEvent(), headers: { 'content-type': contentType } });
+  httpApiEvent({ body: uniqueEvent(), headers: { 'content-type': contentType } });
 
 describe('parseIngestRequest: method and media type', () => {
   it('accepts POST in any case, and a request that names no method', () => {
@@ -34,12 +38,12 @@ describe('parseIngestRequest: method and media type', () => {
       outcome(
         httpApiEvent({
           method: 'post',
-          body: paymentEvent(),
+          body: uniqueEvent(),
           headers: { 'content-type': 'application/json' },
         }),
       ),
     ).toMatchObject({ form: 'single' });
-    const request = jsonPost(paymentEvent());
+    const request = jsonPost(uniqueEvent());
     const { http: _http, ...context } = request.requestContext;
     expect(outcome({ ...request, requestContext: context as typeof request.requestContext })).toMatchObject({
       form: 'single',
@@ -48,7 +52,7 @@ describe('parseIngestRequest: method and media type', () => {
 
   it('refuses another method, naming it', () => {
     const put = rejected(
-      httpApiEvent({ method: 'PUT', body: paymentEvent(), headers: { 'content-type': 'application/json' } }),
+      httpApiEvent({ method: 'PUT', body: uniqueEvent(), headers: { 'content-type': 'application/json' } }),
     );
     expect([put.statusCode, put.code, put.message]).toEqual([
       405,
@@ -85,7 +89,7 @@ describe('parseIngestRequest: method and media type', () => {
   });
 
   it('says a missing content type is missing', () => {
-    const refused = rejected(httpApiEvent({ body: paymentEvent() }));
+    const refused = rejected(httpApiEvent({ body: uniqueEvent() }));
     expect(refused.message).toBe('Content-Type is missing; send application/json');
   });
 });
@@ -110,36 +114,31 @@ describe('parseIngestRequest: body', () => {
   ])('refuses the body %s as not an event, saying it got %s', (body, got) => {
     const refused = rejected(jsonPost(body));
     expect([refused.statusCode, refused.code]).toEqual([422, 'SCHEMA_VIOLATION']);
-    expect(refused.issues).toEqual([{ field: '$', problem: `must be a payment event object, got ${got}` }]);
+    expect(refused.issues).toEqual([{ field: '$', problem: `${anEventObject}, got ${got}` }]);
   });
 
   it('names a batch item that is not an object by its index, and what it is', () => {
-    const refused = rejected(jsonPost([paymentEvent(), [1], null]));
+    const refused = rejected(jsonPost([uniqueEvent(), [1], null]));
     expect(refused.issues).toEqual([
-      { field: '$[1]', problem: 'must be a payment event object, got an array' },
-      { field: '$[2]', problem: 'must be a payment event object, got null' },
+      { field: '$[1]', problem: `${anEventObject}, got an array` },
+      { field: '$[2]', problem: `${anEventObject}, got null` },
     ]);
   });
 
-  it('names unknown fields as JSONPath, quoting names that are not identifiers', () => {
-    const refused = rejected(jsonPost({ ...paymentEvent(), 'not-a-name': 1, extra_1: 2 }));
-    expect(refused.issues.map((issue) => issue.field).sort()).toEqual(['$.extra_1', '$["not-a-name"]']);
-    expect(refused.issues[0]?.problem).toBe('is not a field of a payment event');
-  });
-
   it('says a batch with events missing their ids and other problems is rejected whole, listing all', () => {
-    const { eventId: _eventId, ...withoutId } = paymentEvent();
-    const refused = rejected(jsonPost([withoutId, paymentEvent({ amount: -1 })]));
+    const refused = rejected(
+      jsonPost([withoutIdField(uniqueEvent()), { ...uniqueEvent(), [idField]: 'bad/id' }]),
+    );
     expect([refused.statusCode, refused.code]).toEqual([400, 'MISSING_IDEMPOTENCY_KEY']);
     expect(refused.message).toBe(
-      '1 event(s) have no eventId (the idempotency key); nothing was published: fix every listed event and send the batch again',
+      `1 event(s) have no ${idField} (the idempotency key); nothing was published: fix every listed event and send the batch again`,
     );
-    expect(refused.issues.map((issue) => issue.field)).toEqual(['$[0].eventId', '$[1].amount']);
+    expect(refused.issues.map((issue) => issue.field)).toEqual([`$[0].${idField}`, `$[1].${idField}`]);
   });
 });
 
 describe('parseIngestRequest: what each refusal says', () => {
-  const { eventId: _eventId, ...withoutId } = paymentEvent();
+  const withoutId = withoutIdField(uniqueEvent());
   const said = (request: APIGatewayProxyEventV2) => {
     const refused = rejected(request);
     return {
@@ -152,43 +151,48 @@ describe('parseIngestRequest: what each refusal says', () => {
 
   it('names the invalid id in the body when the header carries the same one', () => {
     expect(
-      said(jsonPost({ ...withoutId, eventId: 'bad/id' }, { 'Idempotency-Key': 'bad/id' })).issues.map(
+      said(jsonPost({ ...withoutId, [idField]: 'bad/id' }, { 'Idempotency-Key': 'bad/id' })).issues.map(
         (i) => i.field,
       ),
-    ).toEqual(['$.eventId']);
+    ).toEqual([`$.${idField}`]);
   });
 
   it('names the body field, not the header, for a problem of another field when the key came from the header', () => {
-    expect(
-      said(jsonPost({ ...withoutId, amount: -1 }, { 'Idempotency-Key': 'k1' })).issues.map((i) => i.field),
-    ).toEqual(['$.amount']);
+    // An empty body: every field but the id is missing, and the id came from the header.
+    const fields = said(jsonPost({}, { 'Idempotency-Key': 'k1' })).issues.map((i) => i.field);
+    expect(fields.length).toBeGreaterThan(0);
+    for (const field of fields) {
+      expect(field).toMatch(/^\$\.\S/);
+      expect(field).not.toBe(`$.${idField}`);
+    }
   });
 
   it('refuses a batch event with an invalid id instead of leaving it out', () => {
-    const refused = said(jsonPost([paymentEvent(), { ...withoutId, eventId: 'bad/id' }]));
+    const refused = said(jsonPost([uniqueEvent(), { ...withoutId, [idField]: 'bad/id' }]));
     expect([refused.status, refused.code]).toEqual([422, 'SCHEMA_VIOLATION']);
-    expect(refused.issues.map((i) => i.field)).toEqual(['$[1].eventId']);
+    expect(refused.issues.map((i) => i.field)).toEqual([`$[1].${idField}`]);
   });
 
   it('says what is wrong with the key, the event and the batch', () => {
-    expect(said(jsonPost({ ...withoutId, eventId: 'k2' }, { 'Idempotency-Key': 'k1' })).message).toBe(
-      'the Idempotency-Key header and eventId differ; send one, or the same value in both',
+    expect(said(jsonPost({ ...withoutId, [idField]: 'k2' }, { 'Idempotency-Key': 'k1' })).message).toBe(
+      `the Idempotency-Key header and ${idField} differ; send one, or the same value in both`,
     );
     expect(said(jsonPost(withoutId)).message).toBe(
-      'no idempotency key: send an Idempotency-Key header or an eventId field',
+      `no idempotency key: send an Idempotency-Key header or an ${idField} field`,
     );
-    expect(said(jsonPost(paymentEvent({ amount: -1 }))).message).toBe('the payment event is invalid');
-    expect(said(jsonPost([paymentEvent()], { 'Idempotency-Key': 'k1' }))).toMatchObject({
-      message:
-        'the Idempotency-Key header applies to a single event; in a batch every event carries its own eventId',
+    expect(said(jsonPost({ [idField]: 'k3' })).message).toBe(
+      `the ${eventDefinition.noun.singular} event is invalid`,
+    );
+    expect(said(jsonPost([uniqueEvent()], { 'Idempotency-Key': 'k1' }))).toMatchObject({
+      message: `the Idempotency-Key header applies to a single event; in a batch every event carries its own ${idField}`,
       issues: [{ field: 'Idempotency-Key', problem: 'must not be sent with a batch' }],
     });
     expect(said(jsonPost([])).message).toBe('the batch is empty');
-    expect(said(jsonPost(Array.from({ length: 11 }, () => paymentEvent()))).issues).toEqual([
+    expect(said(jsonPost(Array.from({ length: 11 }, () => uniqueEvent()))).issues).toEqual([
       { field: '$', problem: 'has 11 events, more than the 10 allowed' },
     ]);
     expect(said(jsonPost([withoutId])).issues).toEqual([
-      { field: '$[0].eventId', problem: 'is required: every event of a batch has its own' },
+      { field: `$[0].${idField}`, problem: 'is required: every event of a batch has its own' },
     ]);
   });
 
@@ -202,7 +206,7 @@ describe('parseIngestRequest: what each refusal says', () => {
   });
 
   it('accepts a request with no request context', () => {
-    const request = jsonPost(paymentEvent());
+    const request = jsonPost(uniqueEvent());
     expect(
       outcome({ ...request, requestContext: undefined } as unknown as APIGatewayProxyEventV2),
     ).toMatchObject({

@@ -1,25 +1,24 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import type { eventDefinition } from '../../../functions/event/definition';
+import { eventDefinition } from '../../../functions/event/definition';
 import { RequestRejected } from '../../../functions/ingest/errors';
 import { type IngestRequest, parseIngestRequest } from '../../../functions/ingest/request';
 import type { RequestLimits } from '../../../functions/ingest/settings';
-import type { EventOf } from '../../../functions/shared/event-definition';
 import { httpApiEvent, jsonPost } from '../../helpers/api-gateway';
-import { paymentEvent } from '../../helpers/payment-events';
+import { type PipelineEvent, uniqueEvent, withoutId as withoutIdField } from '../../helpers/sample-events';
 
 /**
  * The exact bounds of a request (at, one below and one above each) and the idempotency key's edges: a key
- * sent padded or blank yields one event id or a clear 400, never a second event for the same payment.
+ * sent padded or blank yields one event id or a clear 400, never a second event for the same request.
  */
 const limits: RequestLimits = { maxEventBytes: 1024, maxBatchBytes: 2048, maxBatchEvents: 3 };
 
-type Payment = EventOf<typeof eventDefinition>;
+const { idField } = eventDefinition;
 
 function outcome(
   request: APIGatewayProxyEventV2,
   bounds: RequestLimits = limits,
-): IngestRequest<Payment> | RequestRejected {
+): IngestRequest<PipelineEvent> | RequestRejected {
   try {
     return parseIngestRequest(request, bounds);
   } catch (error) {
@@ -41,8 +40,8 @@ function padded(json: string, bytes: number): string {
   return json + ' '.repeat(bytes - Buffer.byteLength(json));
 }
 
-const single = () => JSON.stringify(paymentEvent());
-const batch = (count = 1) => JSON.stringify(Array.from({ length: count }, () => paymentEvent()));
+const single = () => JSON.stringify(uniqueEvent());
+const batch = (count = 1) => JSON.stringify(Array.from({ length: count }, () => uniqueEvent()));
 
 describe('parseIngestRequest: byte and event limits, exactly', () => {
   it.each([
@@ -73,7 +72,8 @@ describe('parseIngestRequest: byte and event limits, exactly', () => {
   });
 
   it('counts bytes, not characters', () => {
-    const accented = JSON.stringify(paymentEvent({ metadata: { note: 'é'.repeat(100) } }));
+    // The size is checked before the body is parsed: a JSON string of two-byte characters is enough.
+    const accented = JSON.stringify('é'.repeat(100));
     expect(Buffer.byteLength(accented)).toBeGreaterThan(accented.length);
     const body = padded(accented, limits.maxEventBytes + 1);
     expect(body.length).toBeLessThanOrEqual(limits.maxEventBytes);
@@ -123,35 +123,37 @@ describe('parseIngestRequest: byte and event limits, exactly', () => {
 });
 
 describe('parseIngestRequest: Idempotency-Key edges', () => {
-  const { eventId: _eventId, ...withoutId } = paymentEvent();
-  const eventIdOf = (request: IngestRequest<Payment> | RequestRejected) =>
-    request instanceof RequestRejected ? request.code : request.form === 'single' && request.event.eventId;
+  const withoutId = withoutIdField(uniqueEvent());
+  const eventIdOf = (request: IngestRequest<PipelineEvent> | RequestRejected) =>
+    request instanceof RequestRejected
+      ? request.code
+      : request.form === 'single' && eventDefinition.eventId(request.event);
 
   it('reads a padded header as the key it carries, so " k1" and "k1" are one event id', () => {
     expect(eventIdOf(outcome(jsonPost(withoutId, { 'Idempotency-Key': 'k1' })))).toBe('k1');
     expect(eventIdOf(outcome(jsonPost(withoutId, { 'Idempotency-Key': ' k1' })))).toBe('k1');
     expect(eventIdOf(outcome(jsonPost(withoutId, { 'Idempotency-Key': 'k1 \t' })))).toBe('k1');
-    expect(eventIdOf(outcome(jsonPost({ ...withoutId, eventId: 'k1' }, { 'Idempotency-Key': ' k1 ' })))).toBe(
-      'k1',
-    );
+    expect(
+      eventIdOf(outcome(jsonPost({ ...withoutId, [idField]: 'k1' }, { 'Idempotency-Key': ' k1 ' }))),
+    ).toBe('k1');
   });
 
-  it('refuses a padded eventId field with 400 instead of taking it as another key', () => {
-    const padding = rejected(jsonPost({ ...withoutId, eventId: ' k1' }, { 'Idempotency-Key': 'k1' }));
+  it('refuses a padded id field with 400 instead of taking it as another key', () => {
+    const padding = rejected(jsonPost({ ...withoutId, [idField]: ' k1' }, { 'Idempotency-Key': 'k1' }));
     expect([padding.statusCode, padding.code]).toEqual([400, 'IDEMPOTENCY_KEY_MISMATCH']);
     expect(padding.issues).toEqual([
-      { field: 'Idempotency-Key', problem: 'is "k1" but $.eventId is " k1"; they must be equal' },
+      { field: 'Idempotency-Key', problem: `is "k1" but $.${idField} is " k1"; they must be equal` },
     ]);
     // Without the header, a padded id is no valid event id at all.
-    expect(rejected(jsonPost({ ...withoutId, eventId: ' k1' })).issues.map((issue) => issue.field)).toEqual([
-      '$.eventId',
-    ]);
+    expect(rejected(jsonPost({ ...withoutId, [idField]: ' k1' })).issues.map((issue) => issue.field)).toEqual(
+      [`$.${idField}`],
+    );
   });
 
-  it('takes a blank header as absent: the eventId field is the key, and without one the request is a 400', () => {
-    expect(eventIdOf(outcome(jsonPost({ ...withoutId, eventId: 'k1' }, { 'Idempotency-Key': '   ' })))).toBe(
-      'k1',
-    );
+  it('takes a blank header as absent: the id field is the key, and without one the request is a 400', () => {
+    expect(
+      eventIdOf(outcome(jsonPost({ ...withoutId, [idField]: 'k1' }, { 'Idempotency-Key': '   ' }))),
+    ).toBe('k1');
     const missing = rejected(jsonPost(withoutId, { 'Idempotency-Key': ' ' }));
     expect([missing.statusCode, missing.code]).toEqual([400, 'MISSING_IDEMPOTENCY_KEY']);
     expect(outcome(jsonPost(JSON.parse(batch(2)), { 'Idempotency-Key': '' }))).toMatchObject({

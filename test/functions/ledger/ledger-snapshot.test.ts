@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger, type LedgerCommit } from '../../../functions/ledger/ledger';
-import { payment, startTestLedger, type TestLedger } from '../consume/support';
+import { sampleEvent, startTestLedger, type TestLedger } from '../consume/support';
 
 /**
  * What a partition snapshot tells a redelivery about the records at or below the progress (handled or not,
@@ -40,7 +40,7 @@ describe('DynamoDbLedger snapshot of records below the progress', () => {
         lastOffset: 15,
         sessions: [{ producerSession: 'session-a', expected: undefined, last: 15 }],
         applied: [
-          { eventId: 'r-1', event: payment('r-1'), offset: 10, origin: origin(10), recordTimestamp: 1 },
+          { eventId: 'r-1', event: sampleEvent('r-1'), offset: 10, origin: origin(10), recordTimestamp: 1 },
         ],
         deadLetters: [
           letter(11, 'INVALID', 'r-2'),
@@ -55,7 +55,7 @@ describe('DynamoDbLedger snapshot of records below the progress', () => {
         ref: { topic: 'payments', partition: 4 },
         lastOffset: 13,
         applied: [
-          { eventId: 'r-5', event: payment('r-5'), offset: 13, origin: origin(13), recordTimestamp: 1 },
+          { eventId: 'r-5', event: sampleEvent('r-5'), offset: 13, origin: origin(13), recordTimestamp: 1 },
         ],
       }),
     );

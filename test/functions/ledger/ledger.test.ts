@@ -7,7 +7,7 @@ import {
 } from '../../../functions/ledger/errors';
 import { readEventStatus } from '../../../functions/ledger/event-status';
 import { DynamoDbLedger, type LedgerCommit } from '../../../functions/ledger/ledger';
-import { payment, startTestLedger, type TestLedger } from '../consume/support';
+import { sampleEvent, startTestLedger, type TestLedger } from '../consume/support';
 
 const ref = { topic: 'payments', partition: 3 };
 const origin = (sequence: number) => ({ producerSession: 'session-a', partitionSequence: sequence });
@@ -34,8 +34,8 @@ describe('DynamoDbLedger on the embedded store', () => {
         lastOffset: 11,
         sessions: [{ producerSession: 'session-a', expected: undefined, last: 1 }],
         applied: [
-          { eventId: 'r-1', event: payment('r-1'), offset: 10, origin: origin(0), recordTimestamp: 1 },
-          { eventId: 'r-2', event: payment('r-2'), offset: 11, origin: origin(1), recordTimestamp: 2 },
+          { eventId: 'r-1', event: sampleEvent('r-1'), offset: 10, origin: origin(0), recordTimestamp: 1 },
+          { eventId: 'r-2', event: sampleEvent('r-2'), offset: 11, origin: origin(1), recordTimestamp: 2 },
         ],
       }),
     );
@@ -57,8 +57,8 @@ describe('DynamoDbLedger on the embedded store', () => {
         lastOffset: 13,
         sessions: [{ producerSession: 'session-a', expected: 1, last: 3 }],
         applied: [
-          { eventId: 'r-4', event: payment('r-4'), offset: 12, origin: origin(2), recordTimestamp: 3 },
-          { eventId: 'r-1', event: payment('r-1'), offset: 13, origin: origin(3), recordTimestamp: 4 },
+          { eventId: 'r-4', event: sampleEvent('r-4'), offset: 12, origin: origin(2), recordTimestamp: 3 },
+          { eventId: 'r-1', event: sampleEvent('r-1'), offset: 13, origin: origin(3), recordTimestamp: 4 },
         ],
       }),
     );
@@ -72,7 +72,9 @@ describe('DynamoDbLedger on the embedded store', () => {
     const stale = step({
       expectedLastOffset: 9,
       lastOffset: 12,
-      applied: [{ eventId: 'r-5', event: payment('r-5'), offset: 12, origin: origin(2), recordTimestamp: 3 }],
+      applied: [
+        { eventId: 'r-5', event: sampleEvent('r-5'), offset: 12, origin: origin(2), recordTimestamp: 3 },
+      ],
     });
     await expect(ledger.commit(stale)).rejects.toThrow(/payments-3 progress moved past offset 9/);
     expect(await dump()).toEqual(before);
@@ -166,7 +168,9 @@ describe('DynamoDbLedger: a cancelled or refused step by cause', () => {
   const commit = step({
     lastOffset: 11,
     sessions: [{ producerSession: 'session-a', expected: undefined, last: 1 }],
-    applied: [{ eventId: 'r-1', event: payment('r-1'), offset: 10, origin: origin(0), recordTimestamp: 1 }],
+    applied: [
+      { eventId: 'r-1', event: sampleEvent('r-1'), offset: 10, origin: origin(0), recordTimestamp: 1 },
+    ],
     deadLetters: [
       { eventId: 'r-2', offset: 11, reason: 'INVALID', detail: 'x', origin: origin(1), applied: false },
     ],

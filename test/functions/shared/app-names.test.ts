@@ -3,13 +3,14 @@ import {
   appNameProblem,
   appNames,
   consumerGroupIdProblem,
+  DEFAULT_APP_NAME,
   ledgerTableProblem,
   metricsNamespaceProblem,
 } from '../../../functions/shared/app-names';
 
 describe('appNames', () => {
-  it('derives the shipped names from the default application name', () => {
-    expect(appNames()).toEqual({
+  it('derives every name from the application name', () => {
+    expect(appNames('payments')).toEqual({
       appName: 'payments',
       displayName: 'Payments',
       stackId: 'ExactlyOncePayments',
@@ -19,6 +20,11 @@ describe('appNames', () => {
       consumerGroupId: 'payments-ledger',
       metricsNamespace: 'ExactlyOncePayments',
     });
+  });
+
+  it('takes DEFAULT_APP_NAME when no application name is given', () => {
+    expect(appNames()).toEqual(appNames(DEFAULT_APP_NAME));
+    expect(appNames().appName).toBe(DEFAULT_APP_NAME);
   });
 
   it('turns a hyphenated name into PascalCase for the stack id and namespace, and words for descriptions', () => {

@@ -1,8 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventDefinition } from '../../../functions/event/definition';
 import { createLedgerClient } from '../../../functions/ledger/client';
 import { DynamoDbLedger } from '../../../functions/ledger/ledger';
+import { appNames } from '../../../functions/shared/app-names';
+import { eventRoutes } from '../../../functions/shared/event-definition';
 import { createStatusHandler } from '../../../functions/status/status-handler';
 import { ensureLedgerTable, type LedgerStore, startLedgerStore } from '../../../local/ledger-store';
 import { httpApiEvent } from '../../helpers/api-gateway';
@@ -11,14 +14,9 @@ const TABLE = 'status-test-ledger';
 let store: LedgerStore;
 let handler: ReturnType<typeof createStatusHandler>;
 
-const payment = {
-  eventId: 'evt-applied',
-  accountId: 'acct-1',
-  type: 'capture' as const,
-  amount: 1250,
-  currency: 'EUR',
-  occurredAt: '2026-01-31T12:00:00Z',
-};
+/** The pipeline's own event type and topic: the status route reads the event id from `{<idField>}`. */
+const applied = eventDefinition.sample('evt-applied', 1);
+const { topic } = appNames();
 
 beforeAll(async () => {
   store = await startLedgerStore();
@@ -28,7 +26,7 @@ beforeAll(async () => {
   const client = createLedgerClient({ endpoint: store.endpoint, region });
   // The records are written by the ledger's own writer, as the consume function writes them.
   const ledger = new DynamoDbLedger(client, TABLE);
-  const ref = { topic: 'payments', partition: 1 };
+  const ref = { topic, partition: 1 };
   await ledger.commit({
     ref,
     expectedLastOffset: undefined,
@@ -37,7 +35,7 @@ beforeAll(async () => {
     applied: [
       {
         eventId: 'evt-applied',
-        event: payment,
+        event: applied,
         offset: 7,
         origin: { producerSession: 's1', partitionSequence: 0 },
         recordTimestamp: 0,
@@ -48,7 +46,7 @@ beforeAll(async () => {
         eventId: 'evt-applied',
         offset: 8,
         reason: 'duplicate',
-        detail: 'already applied at payments-1@7',
+        detail: `already applied at ${topic}-1@7`,
         origin: { producerSession: 's1', partitionSequence: 1 },
         applied: false,
       },
@@ -65,7 +63,7 @@ beforeAll(async () => {
         eventId: 'evt-bad',
         offset: 9,
         reason: 'malformed',
-        detail: 'amount must be greater than 0',
+        detail: 'the value is not UTF-8 JSON',
         origin: undefined,
         applied: false,
       },
@@ -82,8 +80,8 @@ async function statusOf(
   eventId: string,
 ): Promise<{ statusCode: number | undefined; body: Record<string, unknown> }> {
   const event = {
-    ...httpApiEvent({ method: 'GET', path: `/payments/${eventId}` }),
-    pathParameters: { eventId },
+    ...httpApiEvent({ method: 'GET', path: `${eventRoutes(eventDefinition).collection}/${eventId}` }),
+    pathParameters: { [eventDefinition.idField]: eventId },
   };
   const result = (await handler(event)) as APIGatewayProxyStructuredResultV2;
   return { statusCode: result.statusCode, body: JSON.parse(result.body ?? '{}') };
@@ -96,7 +94,7 @@ describe('status handler', () => {
     expect(body).toMatchObject({
       status: 'applied',
       eventId: 'evt-applied',
-      appliedAt: { topic: 'payments', partition: 1, offset: 7 },
+      appliedAt: { topic, partition: 1, offset: 7 },
       deadLetters: [{ offset: 8, reason: 'duplicate' }],
     });
   });
@@ -108,11 +106,11 @@ describe('status handler', () => {
       status: 'dead-lettered',
       deadLetters: [
         {
-          topic: 'payments',
+          topic,
           partition: 1,
           offset: 9,
           reason: 'malformed',
-          detail: 'amount must be greater than 0',
+          detail: 'the value is not UTF-8 JSON',
         },
       ],
     });

@@ -5,17 +5,20 @@ import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventDefinition } from '../../../functions/event/definition';
 import { createLedgerClient } from '../../../functions/ledger/client';
 import { APPLIED_SORT_KEY, DEAD_LETTER_PREFIX, PROGRESS_SORT_KEY } from '../../../functions/ledger/keys';
 import { appNames } from '../../../functions/shared/app-names';
+import { eventRoutes } from '../../../functions/shared/event-definition';
 import { seededRandom } from '../../../local/chaos/seeded-random';
 import { killHard, sleep } from '../../helpers/processes';
+import { withoutId } from '../../helpers/sample-events';
 
 /**
  * `npm start` (local/start.ts) in a child process, killed with SIGKILL at random moments while clients post
- * payments, then started again on the same data folder: what a laptop crash, an OOM kill or a closed
+ * events, then started again on the same data folder: what a laptop crash, an OOM kill or a closed
  * terminal does. Afterwards the broker's log, the consumer group's commits, the ledger and the on-failure
- * file must agree: every payment answered 201 applied exactly once, nothing dead-lettered.
+ * file must agree: every event answered 201 applied exactly once, nothing dead-lettered.
  */
 
 const SEED = Number(process.env.CRASH_TEST_SEED ?? 14);
@@ -71,7 +74,7 @@ function startPipeline(dataDir: string): Promise<Pipeline> {
 }
 
 /**
- * Clients posting payments with fresh event ids to whichever pipeline is running. A request that fails
+ * Clients posting events with fresh event ids to whichever pipeline is running. A request that fails
  * without an answer (the process died under it) is not retried: it may or may not be stored, and is not
  * counted as acknowledged.
  */
@@ -109,16 +112,10 @@ class Clients {
 
   private post(url: string, eventId: string): Promise<number> {
     const n = Number(eventId.split('-').at(-1));
-    return fetch(`${url}/payments`, {
+    return fetch(`${url}${eventRoutes(eventDefinition).collection}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': eventId },
-      body: JSON.stringify({
-        accountId: `acct-${n % 16}`,
-        type: 'capture',
-        amount: 100 + (n % 900),
-        currency: 'EUR',
-        occurredAt: '2026-11-29T10:00:00Z',
-      }),
+      body: JSON.stringify(withoutId(eventDefinition.sample(eventId, n % 16))),
       signal: AbortSignal.timeout(15_000),
     }).then(async (response) => {
       await response.text();
@@ -147,14 +144,14 @@ class Clients {
   }
 }
 
-describe('npm start killed with SIGKILL while clients post payments', () => {
+describe('npm start killed with SIGKILL while clients post events', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
   it.each(RUNS)(
-    'applies every acknowledged payment exactly once; only client retries of unanswered requests are dead-lettered (seed %i)',
+    'applies every acknowledged event exactly once; only client retries of unanswered requests are dead-lettered (seed %i)',
     async (seed) => {
       const dataDir = await mkdtemp(join(tmpdir(), 'start-crash-'));
       cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
@@ -173,7 +170,7 @@ describe('npm start killed with SIGKILL while clients post payments', () => {
         // Kill at a random moment once this run has acknowledged something: ingest and consume both in flight.
         for (const deadline = Date.now() + 30_000; clients.acknowledged.size === before; await sleep(10)) {
           if (Date.now() > deadline)
-            throw new Error(`no payment acknowledged within 30 s of start ${crash + 1}`);
+            throw new Error(`no event acknowledged within 30 s of start ${crash + 1}`);
         }
         await sleep(200 + random() * 1_500);
         await killHard(pipeline.child);
@@ -228,13 +225,13 @@ describe('npm start killed with SIGKILL while clients post payments', () => {
       const onFailure = await readFile(join(dataDir, 'on-failure.jsonl'), 'utf8').catch(() => '');
 
       console.info(
-        `pipeline crash test: ${CRASHES} kill cycles, ${clients.acknowledged.size} payments acknowledged, ` +
+        `pipeline crash test: ${CRASHES} kill cycles, ${clients.acknowledged.size} events acknowledged, ` +
           `${retried.length} retried after getting no answer, ${deadLetters.length} of them stored before the kill ` +
           `(seed ${seed})`,
       );
       expect(clients.unexpected).toEqual([]);
       expect(retried.length).toBe(clients.unanswered.size);
-      // Every payment answered 201 is applied; none of them has a dead letter.
+      // Every event answered 201 is applied; none of them has a dead letter.
       expect([...clients.acknowledged, ...retried].filter((eventId) => !appliedIds.has(eventId))).toEqual([]);
       // The only dead letters are retries of requests whose first attempt was stored without its answer:
       // DUPLICATE, which is what a client retry of a stored event is.

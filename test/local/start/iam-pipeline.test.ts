@@ -6,11 +6,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { eventDefinition } from '../../../functions/event/definition';
+import { eventRoutes } from '../../../functions/shared/event-definition';
 import { type LocalPipeline, startLocalPipeline } from '../../../local/pipeline';
+import { withoutId } from '../../helpers/sample-events';
 
 let dataDir: string;
 let pipeline: LocalPipeline | undefined;
 const warnings: string[] = [];
+const routes = eventRoutes(eventDefinition);
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'iam-pipeline-'));
@@ -33,21 +37,15 @@ afterAll(async () => {
 });
 
 async function post(eventId: string): Promise<Response> {
-  return fetch(`${pipeline?.httpUrl}/payments`, {
+  return fetch(`${pipeline?.httpUrl}${routes.collection}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': eventId },
-    body: JSON.stringify({
-      accountId: 'acct-9',
-      type: 'capture',
-      amount: 700,
-      currency: 'EUR',
-      occurredAt: '2026-01-31T12:00:00Z',
-    }),
+    body: JSON.stringify(withoutId(eventDefinition.sample(eventId, 9))),
   });
 }
 
 async function statusOf(eventId: string): Promise<{ status?: string; deadLetters?: { reason: string }[] }> {
-  const response = await fetch(`${pipeline?.httpUrl}/payments/${eventId}`);
+  const response = await fetch(`${pipeline?.httpUrl}${routes.collection}/${eventId}`);
   return response.status === 404 ? {} : ((await response.json()) as { status: string });
 }
 
@@ -64,7 +62,7 @@ it('ingests, applies and dead-letters a copy over TLS with IAM, refusing nothing
   expect(pipeline?.kafkaSecurity).toMatch(/^TLS \+ IAM \(CA .*ca\.pem\)$/);
 
   expect((await post('iam-pay-1')).status).toBe(201);
-  await until(async () => (await statusOf('iam-pay-1')).status === 'applied', 'the payment to be applied');
+  await until(async () => (await statusOf('iam-pay-1')).status === 'applied', 'the event to be applied');
   expect((await post('iam-pay-1')).status).toBe(201);
   await until(
     async () => (await statusOf('iam-pay-1')).deadLetters?.[0]?.reason === 'DUPLICATE',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { PAYMENT_TYPES, type PaymentEvent } from '../../functions/event/definition';
+import { PAYMENT_TYPES, type PaymentEvent } from '../../../functions/event/definition';
 
 /** A valid payment event with a unique event id; fields can be overridden. */
 export function paymentEvent(overrides: Partial<PaymentEvent> = {}): PaymentEvent {
