@@ -1,7 +1,12 @@
 import type { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LedgerUnavailableError } from '../../../functions/ledger/errors';
-import { appliedEventKey, type LedgerKey, partitionProgressKey } from '../../../functions/ledger/keys';
+import {
+  appliedEventKey,
+  deadLetterKey,
+  type LedgerKey,
+  partitionProgressKey,
+} from '../../../functions/ledger/keys';
 import { DynamoDbLedger } from '../../../functions/ledger/ledger';
 
 /**
@@ -112,6 +117,26 @@ describe('DynamoDbLedger reads: chunks of at most 100 keys', () => {
     const ledger = new DynamoDbLedger(client as unknown as DynamoDBDocumentClient, table);
     await expect(ledger.loadPartition(ref, [], [])).resolves.toMatchObject({ lastOffset: 41 });
     expect(call).toBe(2);
+  });
+
+  it('lists a GAP before the letter of its own record, whichever DynamoDB returns first', async () => {
+    const pending = (reason: string) => ({
+      ...deadLetterKey('e-8', ref, 16, reason === 'GAP'),
+      kind: 'dead-letter',
+      eventId: 'e-8',
+      offset: 16,
+      reason,
+      detail: reason,
+      letter: 'pending',
+    });
+    for (const items of [
+      [pending('DUPLICATE'), pending('GAP')],
+      [pending('GAP'), pending('DUPLICATE')],
+    ]) {
+      const { ledger } = stubTable([progress, ...items]);
+      const known = await ledger.loadPartition(ref, [], [], [{ offset: 16, eventId: 'e-8' }]);
+      expect(known.pendingLetters?.map((letter) => letter.reason)).toEqual(['GAP', 'DUPLICATE']);
+    }
   });
 
   it('reads strongly consistently, so a read never misses the last commit and applies an event twice', async () => {

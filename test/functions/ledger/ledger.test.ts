@@ -284,6 +284,16 @@ describe('DynamoDbLedger: a cancelled or refused step by cause', () => {
     );
     expect(beyond.message).toBe(`${step11} was refused: action 4 (ValidationError)`);
     expect((beyond as LedgerRejectedError).offsets).toBeUndefined();
+    // A record and the progress refused together: the step cannot be cut down to the record alone.
+    const withRecord = await failure(
+      cancelledWith(
+        { Code: 'ValidationError' },
+        { Code: 'None' },
+        { Code: 'None' },
+        { Code: 'ValidationError' },
+      ),
+    );
+    expect((withRecord as LedgerRejectedError).offsets).toBeUndefined();
   });
 
   it('names the record of a refused effect write only when that record alone wrote the item', async () => {
