@@ -1,10 +1,12 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { eventDefinition } from '../../../functions/event/definition';
 import { RequestRejected } from '../../../functions/ingest/errors';
 import { type IngestRequest, parseIngestRequest } from '../../../functions/ingest/request';
 import type { RequestLimits } from '../../../functions/ingest/settings';
-import { anEvent } from '../../../functions/shared/event-definition';
+import { anEvent, defineEvent } from '../../../functions/shared/event-definition';
+import { identifier } from '../../../functions/shared/schema-fields';
 import { httpApiEvent, jsonPost } from '../../helpers/api-gateway';
 import { uniqueEvent, withoutId as withoutIdField } from '../../helpers/sample-events';
 
@@ -90,7 +92,19 @@ describe('parseIngestRequest: method and media type', () => {
 
   it('says a missing content type is missing', () => {
     const refused = rejected(httpApiEvent({ body: uniqueEvent() }));
+    expect([refused.statusCode, refused.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     expect(refused.message).toBe('Content-Type is missing; send application/json');
+    expect(refused.issues).toEqual([
+      { field: 'Content-Type', problem: 'is required and must be application/json' },
+    ]);
+  });
+
+  it('takes a request without headers, or a header without a value, as one without a content type', () => {
+    const request = jsonPost(uniqueEvent());
+    for (const headers of [undefined, { 'content-type': undefined }]) {
+      const refused = rejected({ ...request, headers } as unknown as APIGatewayProxyEventV2);
+      expect(refused.message).toBe('Content-Type is missing; send application/json');
+    }
   });
 });
 
@@ -103,6 +117,7 @@ describe('parseIngestRequest: body', () => {
         'INVALID_JSON',
         [{ field: '$', problem: 'is empty' }],
       ]);
+      expect(empty.message).toBe(`the body is empty; send ${anEvent(eventDefinition)} or an array of them`);
     }
   });
 
@@ -114,7 +129,23 @@ describe('parseIngestRequest: body', () => {
   ])('refuses the body %s as not an event, saying it got %s', (body, got) => {
     const refused = rejected(jsonPost(body));
     expect([refused.statusCode, refused.code]).toEqual([422, 'SCHEMA_VIOLATION']);
+    expect(refused.message).toBe(`the body is not ${anEvent(eventDefinition)}`);
     expect(refused.issues).toEqual([{ field: '$', problem: `${anEventObject}, got ${got}` }]);
+  });
+
+  it('quotes where JSON.parse found the body broken, in the message and the issue', () => {
+    const text = '{"eventId": "a",';
+    const reason = (() => {
+      try {
+        JSON.parse(text);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('expected the text not to parse');
+    })();
+    const refused = rejected(jsonPost(text));
+    expect(refused.message).toBe(`the body is not valid JSON: ${reason}`);
+    expect(refused.issues).toEqual([{ field: '$', problem: `is not valid JSON: ${reason}` }]);
   });
 
   it('names a batch item that is not an object by its index, and what it is', () => {
@@ -212,5 +243,35 @@ describe('parseIngestRequest: what each refusal says', () => {
     ).toMatchObject({
       form: 'single',
     });
+  });
+});
+
+describe('parseIngestRequest: field paths of another event definition', () => {
+  // An event with a list field: zod names a list item by its index.
+  const basket = defineEvent({
+    noun: { singular: 'order', plural: 'orders' },
+    schema: z.strictObject({
+      orderId: identifier('orderId'),
+      lines: z.array(z.strictObject({ sku: identifier('sku') })),
+    }),
+    idField: 'orderId',
+    orderingKey: (order) => order.orderId,
+    effect: () => [],
+    sample: (orderId) => ({ orderId, lines: [] }),
+  });
+
+  it('names an item of a list field by its index, and the event by its own noun', () => {
+    const body = { orderId: 'o-1', lines: [{ sku: 'a' }, { sku: 'b c' }] };
+    let refused: unknown;
+    try {
+      parseIngestRequest(jsonPost(body), limits, basket);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(RequestRejected);
+    expect((refused as RequestRejected).message).toBe('the order event is invalid');
+    expect((refused as RequestRejected).issues).toEqual([
+      { field: '$.lines[1].sku', problem: 'sku may only contain letters, digits and . _ : -' },
+    ]);
   });
 });

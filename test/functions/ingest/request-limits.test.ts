@@ -56,6 +56,9 @@ describe('parseIngestRequest: byte and event limits, exactly', () => {
       const over = rejected(jsonPost(padded(body(), max + 1)), bounds);
       expect([over.statusCode, over.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
       expect(over.message).toBe(`the body has ${max + 1} bytes; ${what} may have at most ${max} bytes`);
+      expect(over.issues).toEqual([
+        { field: '$', problem: `has ${max + 1} bytes, more than the ${max} allowed for ${what}` },
+      ]);
     },
   );
 

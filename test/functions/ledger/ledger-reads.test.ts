@@ -1,7 +1,12 @@
 import type { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LedgerUnavailableError } from '../../../functions/ledger/errors';
-import { appliedEventKey, type LedgerKey, partitionProgressKey } from '../../../functions/ledger/keys';
+import {
+  appliedEventKey,
+  deadLetterKey,
+  type LedgerKey,
+  partitionProgressKey,
+} from '../../../functions/ledger/keys';
 import { DynamoDbLedger } from '../../../functions/ledger/ledger';
 
 /**
@@ -71,6 +76,67 @@ describe('DynamoDbLedger reads: chunks of at most 100 keys', () => {
     expect(new Set(calls.flatMap((call) => call.keys.map((key) => key.pk))).size).toBe(count + 1);
     expect(known.lastOffset).toBe(41);
     expect([...known.applied.keys()].sort()).toEqual(['e-0', `e-${count - 1}`].sort());
+  });
+
+  it('asks for each key once: a session however often named, a record without id only by its coordinates', async () => {
+    const { calls, ledger } = stubTable([progress]);
+    await ledger.loadPartition(
+      ref,
+      ['e-1', 'e-1'],
+      ['session-a', 'session-a'],
+      [
+        { offset: 7, eventId: 'e-1' },
+        { offset: 8, eventId: undefined },
+      ],
+    );
+    expect(calls.map((call) => call.keys.map((key) => `${key.pk} ${key.sk}`))).toEqual([
+      [
+        'PARTITION#payments-3 PROGRESS',
+        'SESSION#session-a PARTITION#payments-3',
+        'EVENT#e-1 APPLIED',
+        'EVENT#e-1 DEAD_LETTER#payments-3#00000000000000000007',
+        'EVENT#e-1 DEAD_LETTER#payments-3#00000000000000000007#GAP',
+        'PARTITION#payments-3 DEAD_LETTER#00000000000000000008',
+        'PARTITION#payments-3 DEAD_LETTER#00000000000000000008#GAP',
+      ],
+    ]);
+  });
+
+  it('reads an answer that leaves out empty Responses and UnprocessedKeys', async () => {
+    let call = 0;
+    const client = {
+      send: async (command: BatchGetCommand) => {
+        call += 1;
+        const keys = command.input.RequestItems?.[table]?.Keys ?? [];
+        // First nothing read, every key left for later; then every item found and nothing left.
+        return call === 1
+          ? { UnprocessedKeys: { [table]: { Keys: keys } } }
+          : { Responses: { [table]: [progress] } };
+      },
+    };
+    const ledger = new DynamoDbLedger(client as unknown as DynamoDBDocumentClient, table);
+    await expect(ledger.loadPartition(ref, [], [])).resolves.toMatchObject({ lastOffset: 41 });
+    expect(call).toBe(2);
+  });
+
+  it('lists a GAP before the letter of its own record, whichever DynamoDB returns first', async () => {
+    const pending = (reason: string) => ({
+      ...deadLetterKey('e-8', ref, 16, reason === 'GAP'),
+      kind: 'dead-letter',
+      eventId: 'e-8',
+      offset: 16,
+      reason,
+      detail: reason,
+      letter: 'pending',
+    });
+    for (const items of [
+      [pending('DUPLICATE'), pending('GAP')],
+      [pending('GAP'), pending('DUPLICATE')],
+    ]) {
+      const { ledger } = stubTable([progress, ...items]);
+      const known = await ledger.loadPartition(ref, [], [], [{ offset: 16, eventId: 'e-8' }]);
+      expect(known.pendingLetters?.map((letter) => letter.reason)).toEqual(['GAP', 'DUPLICATE']);
+    }
   });
 
   it('reads strongly consistently, so a read never misses the last commit and applies an event twice', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LedgerConflictError } from '../../../functions/ledger/errors';
 import { DynamoDbLedger, type LedgerCommit } from '../../../functions/ledger/ledger';
 import { sampleEvent, startTestLedger, type TestLedger } from '../consume/support';
 
@@ -30,8 +31,8 @@ describe('DynamoDbLedger snapshot of records below the progress', () => {
     store = await startTestLedger();
   });
   afterAll(() => store.close());
-  // Each test on a table of its own holding one step of payments-3 up to offset 15, and r-5 applied on
-  // payments-4 at offset 13.
+  // Each test on a table of its own holding one step of payments-3 up to offset 15, r-5 applied on
+  // payments-4 at offset 13, and r-6 applied on refunds-3 at offset 14 (same partition, another topic).
   beforeEach(async () => {
     tableName = await store.freshTable();
     ledger = new DynamoDbLedger(store.client, tableName);
@@ -50,15 +51,19 @@ describe('DynamoDbLedger snapshot of records below the progress', () => {
         ],
       }),
     );
-    await ledger.commit(
-      step({
-        ref: { topic: 'payments', partition: 4 },
-        lastOffset: 13,
-        applied: [
-          { eventId: 'r-5', event: sampleEvent('r-5'), offset: 13, origin: origin(13), recordTimestamp: 1 },
-        ],
-      }),
-    );
+    // A first step of another partition applying one event at its offset.
+    const appliedElsewhere = (topic: string, partition: number, eventId: string, offset: number) =>
+      ledger.commit(
+        step({
+          ref: { topic, partition },
+          lastOffset: offset,
+          applied: [
+            { eventId, event: sampleEvent(eventId), offset, origin: origin(offset), recordTimestamp: 1 },
+          ],
+        }),
+      );
+    await appliedElsewhere('payments', 4, 'r-5', 13);
+    await appliedElsewhere('refunds', 3, 'r-6', 14);
   });
 
   const lookups = [
@@ -75,8 +80,28 @@ describe('DynamoDbLedger snapshot of records below the progress', () => {
   it('counts a record as handled when applied at these coordinates or dead-lettered there, not for a GAP alone', async () => {
     const known = await ledger.loadPartition(ref, [], [], lookups);
     expect([...(known.handled ?? [])].sort()).toEqual([10, 11, 12]);
-    // The lookups' event ids are read too: r-5 is known as applied, on the other partition.
+    // The lookups' event ids are read too: r-5 and r-6 are known as applied, at the same offset on another
+    // partition or another topic, so the records at 13 and 14 here are not handled.
     expect(known.applied.get('r-5')).toEqual({ topic: 'payments', partition: 4, offset: 13 });
+    expect(known.applied.get('r-6')).toEqual({ topic: 'refunds', partition: 3, offset: 14 });
+  });
+
+  it('reads the progress and sessions alongside the dead letters of the records asked about', async () => {
+    // The letter of offset 12 has no event id: it lives under the partition key, next to the progress item.
+    const known = await ledger.loadPartition(ref, [], ['session-a'], lookups);
+    expect(known.lastOffset).toBe(15);
+    expect([...known.lastSequences]).toEqual([['session-a', 15]]);
+    expect([...known.applied.keys()].sort()).toEqual(['r-1', 'r-5', 'r-6']);
+  });
+
+  it('records a record verdict once: a second step recording it again conflicts and writes nothing', async () => {
+    const before = await store.dump(tableName);
+    const again = ledger.commit(
+      step({ expectedLastOffset: 15, lastOffset: 16, deadLetters: [letter(11, 'INVALID', 'r-2')] }),
+    );
+    await expect(again).rejects.toBeInstanceOf(LedgerConflictError);
+    await expect(again).rejects.toThrow(/INVALID dead letter of payments-3@11 is already recorded/);
+    expect(await store.dump(tableName)).toEqual(before);
   });
 
   it('lists the letters not sent yet in offset order, a GAP before the letter of its own record', async () => {
@@ -107,6 +132,16 @@ describe('DynamoDbLedger snapshot of records below the progress', () => {
     const known = await ledger.loadPartition(ref, [], [], lookups);
     expect(known.pendingLetters?.map((pending) => pending.offset)).toEqual([15]);
     expect([...(known.handled ?? [])].sort()).toEqual([10, 11, 12]);
+    const letters = (await store.dump(tableName)).filter((item) => item.kind === 'dead-letter');
+    expect(letters.map((item) => [item.offset, item.reason, item.letter])).toEqual(
+      expect.arrayContaining([
+        [10, 'GAP', 'sent'],
+        [11, 'INVALID', 'sent'],
+        [12, 'MALFORMED', 'sent'],
+        [15, 'GAP', 'pending'],
+      ]),
+    );
+    expect(letters.length).toBe(4);
   });
 
   it('says nothing of handled records when asked about none, and reads the sessions asked for', async () => {

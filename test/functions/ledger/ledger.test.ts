@@ -142,6 +142,36 @@ describe('DynamoDbLedger on the embedded store', () => {
     });
   });
 
+  it('writes the effects of a step with it, one update per item, amounts of its events summed', async () => {
+    const balance = (add: number) => [{ key: { pk: 'ACCOUNT#a-1', sk: 'BALANCE' }, add: { balance: add } }];
+    await ledger.commit(
+      step({
+        expectedLastOffset: 11,
+        lastOffset: 13,
+        applied: [
+          {
+            eventId: 'r-3',
+            event: sampleEvent('r-3'),
+            effects: balance(5),
+            offset: 12,
+            origin: origin(2),
+            recordTimestamp: 3,
+          },
+          {
+            eventId: 'r-4',
+            event: sampleEvent('r-4'),
+            effects: balance(7),
+            offset: 13,
+            origin: origin(3),
+            recordTimestamp: 4,
+          },
+        ],
+      }),
+    );
+    const account = (await dump()).find((item) => item.pk === 'ACCOUNT#a-1');
+    expect(account).toEqual({ pk: 'ACCOUNT#a-1', sk: 'BALANCE', balance: 12 });
+  });
+
   it('reads more keys than one BatchGetItem call takes', async () => {
     const ids = Array.from({ length: 250 }, (_, i) => `bulk-${i}`);
     const known = await ledger.loadPartition(ref, [...ids, 'r-1'], ['session-a']);
@@ -205,6 +235,163 @@ describe('DynamoDbLedger: a cancelled or refused step by cause', () => {
     ]);
   });
 
+  const step11 = 'ledger step for payments-3 up to offset 11';
+  const failure = (error: unknown, of: LedgerCommit = commit): Promise<Error> =>
+    new DynamoDbLedger({ send: async () => Promise.reject(error) } as never, 'ledger').commit(of).then(
+      () => {
+        throw new Error('expected the step to fail');
+      },
+      (e: unknown) => e as Error,
+    );
+  const cancelledWith = (...reasons: { Code?: string; Message?: string }[]) =>
+    new TransactionCanceledException({
+      message: 'Transaction cancelled, please refer cancellation reasons for specific reasons',
+      $metadata: {},
+      CancellationReasons: reasons,
+    });
+
+  it('says which actions DynamoDB refused, with its code and message, and names their records', async () => {
+    const refusal = cancelledWith(
+      { Code: 'ValidationError', Message: 'Item size has exceeded the maximum allowed size' },
+      { Code: 'ValidationError' },
+      { Code: 'None' },
+      { Code: 'None' },
+    );
+    const error = await failure(refusal);
+    expect(error).toBeInstanceOf(LedgerRejectedError);
+    expect(error.message).toBe(
+      `${step11} was refused: event r-1 is already applied (ValidationError: Item size has exceeded the maximum allowed size); ` +
+        'INVALID dead letter of payments-3@11 is already recorded (ValidationError)',
+    );
+    expect((error as LedgerRejectedError).offsets).toEqual([10, 11]);
+    expect(error.cause).toBe(refusal);
+  });
+
+  it('names no record when a refused action is a progress write, nor one DynamoDB did not describe', async () => {
+    const onProgress = await failure(
+      cancelledWith({ Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'ValidationError' }),
+    );
+    expect(onProgress).toBeInstanceOf(LedgerRejectedError);
+    expect((onProgress as LedgerRejectedError).offsets).toBeUndefined();
+    expect(onProgress.message).toBe(
+      `${step11} was refused: payments-3 progress moved past offset undefined (ValidationError)`,
+    );
+    // More reasons than actions: the extra one is named by its index.
+    const beyond = await failure(
+      cancelledWith(
+        { Code: 'None' },
+        { Code: 'None' },
+        { Code: 'None' },
+        { Code: 'None' },
+        { Code: 'ValidationError' },
+      ),
+    );
+    expect(beyond.message).toBe(`${step11} was refused: action 4 (ValidationError)`);
+    expect((beyond as LedgerRejectedError).offsets).toBeUndefined();
+    // A record and the progress refused together: the step cannot be cut down to the record alone.
+    const withRecord = await failure(
+      cancelledWith(
+        { Code: 'ValidationError' },
+        { Code: 'None' },
+        { Code: 'None' },
+        { Code: 'ValidationError' },
+      ),
+    );
+    expect((withRecord as LedgerRejectedError).offsets).toBeUndefined();
+  });
+
+  it('names the record of a refused effect write only when that record alone wrote the item', async () => {
+    const account = (id: string) => ({ key: { pk: `ACCOUNT#${id}`, sk: 'BALANCE' }, add: { balance: 5 } });
+    const entry = (eventId: string, offset: number, effects: ReturnType<typeof account>[]) => ({
+      eventId,
+      event: sampleEvent(eventId),
+      effects,
+      offset,
+      origin: origin(offset),
+      recordTimestamp: 1,
+    });
+    // Actions: applied r-1, r-2, r-3; the effect on a-1 (r-1 and r-3), then on a-2 (r-2 alone); progress.
+    const withEffects = step({
+      lastOffset: 12,
+      applied: [
+        entry('r-1', 10, [account('a-1')]),
+        entry('r-2', 11, [account('a-2')]),
+        entry('r-3', 12, [account('a-1')]),
+      ],
+    });
+    const refusedAt = (index: number) =>
+      failure(
+        cancelledWith(
+          ...Array.from({ length: 6 }, (_, i) => ({ Code: i === index ? 'ValidationError' : 'None' })),
+        ),
+        withEffects,
+      );
+    const alone = await refusedAt(4);
+    expect((alone as LedgerRejectedError).offsets).toEqual([11]);
+    expect(alone.message).toBe(
+      'ledger step for payments-3 up to offset 12 was refused: effect on ACCOUNT#a-2 / BALANCE (offsets 11) (ValidationError)',
+    );
+    const shared = await refusedAt(3);
+    expect((shared as LedgerRejectedError).offsets).toBeUndefined();
+    expect(shared.message).toContain('effect on ACCOUNT#a-1 / BALANCE (offsets 10, 12)');
+  });
+
+  it('says which actions were throttled or in conflict with another transaction', async () => {
+    const cancellation = cancelledWith(
+      { Code: 'ConditionalCheckFailed' },
+      { Code: 'None' },
+      { Code: 'ThrottlingError', Message: 'Throughput exceeds the current capacity' },
+      { Code: 'TransactionConflict' },
+    );
+    const error = await failure(cancellation);
+    expect(error).toBeInstanceOf(LedgerUnavailableError);
+    expect(error.message).toBe(
+      `${step11} was cancelled for now: producer session session-a on payments-3 moved past undefined ` +
+        '(ThrottlingError: Throughput exceeds the current capacity); ' +
+        'payments-3 progress moved past offset undefined (TransactionConflict)',
+    );
+    expect(error.cause).toBe(cancellation);
+  });
+
+  it('takes a cancellation that names no reason as transient, quoting DynamoDB', async () => {
+    for (const reasons of [[], [{ Code: 'None' }, {}, { Code: 'None' }, { Code: 'None' }]]) {
+      const error = await failure(cancelledWith(...reasons));
+      expect(error).toBeInstanceOf(LedgerUnavailableError);
+      expect(error.message).toBe(
+        `${step11} was cancelled for now: Transaction cancelled, please refer cancellation reasons for specific reasons`,
+      );
+    }
+  });
+
+  it('lists every failed condition of a conflict, with DynamoDB message', async () => {
+    const cancellation = cancelledWith(
+      { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' },
+      { Code: 'None' },
+      { Code: 'None' },
+      { Code: 'ConditionalCheckFailed' },
+    );
+    const error = await failure(cancellation);
+    expect(error).toBeInstanceOf(LedgerConflictError);
+    const conflicts = [
+      'event r-1 is already applied (ConditionalCheckFailed: The conditional request failed)',
+      'payments-3 progress moved past offset undefined (ConditionalCheckFailed)',
+    ];
+    expect((error as LedgerConflictError).conflicts).toEqual(conflicts);
+    expect(error.message).toBe(`${step11} was cancelled: ${conflicts.join('; ')}`);
+    expect(error.cause).toBe(cancellation);
+  });
+
+  it('takes any other failure as transient, naming it', async () => {
+    const timeout = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    const error = await failure(timeout);
+    expect(error).toBeInstanceOf(LedgerUnavailableError);
+    expect(error.message).toBe(`${step11} failed: TimeoutError: socket hang up`);
+    expect(error.cause).toBe(timeout);
+    const thrown = await failure('connection reset');
+    expect(thrown).toBeInstanceOf(LedgerUnavailableError);
+    expect(thrown.message).toBe(`${step11} failed: connection reset`);
+  });
+
   it('takes a ValidationException as permanent without naming a record', async () => {
     const refused = Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
       name: 'ValidationException',
@@ -214,5 +401,9 @@ describe('DynamoDbLedger: a cancelled or refused step by cause', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LedgerRejectedError);
     expect((error as LedgerRejectedError).offsets).toBeUndefined();
+    expect((error as Error).message).toBe(
+      `${step11} was refused: ValidationException: Item size has exceeded the maximum allowed size`,
+    );
+    expect((error as Error).cause).toBe(refused);
   });
 });
