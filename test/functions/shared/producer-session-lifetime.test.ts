@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Kafka } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PublishError, TopicNotFoundError } from '../../../functions/shared/errors';
 import { createKafka } from '../../../functions/shared/kafka-client';
@@ -8,12 +9,15 @@ import {
   ProducerSession,
   WarmProducer,
 } from '../../../functions/shared/producer-session';
+import { startTcpRelay } from '../../../local/chaos/relay';
 import {
   createFreshTopic,
   freshTopicName,
+  startBrokerBehind,
   startLocalKafka,
   type TestKafka,
   topicEndOffsets,
+  waitUntil,
 } from '../../helpers/kafka';
 
 /**
@@ -25,6 +29,33 @@ const quiet = new Logger({ serviceName: 'producer-session-lifetime-test', logLev
 
 function record(eventId: string): OutgoingRecord {
   return { eventId, key: 'acct-1', value: JSON.stringify({ eventId }) };
+}
+
+/** The client as it is, noting each connect and disconnect of the producers and admins it makes. */
+function watched(kafka: Kafka): { kafka: Kafka; events: string[] } {
+  const events: string[] = [];
+  const client = new Proxy(kafka, {
+    get(target, property, receiver) {
+      if (property === 'producer') {
+        return (config: Parameters<Kafka['producer']>[0]) => {
+          const producer = target.producer(config);
+          producer.on(producer.events.CONNECT, () => events.push('producer connected'));
+          producer.on(producer.events.DISCONNECT, () => events.push('producer disconnected'));
+          return producer;
+        };
+      }
+      if (property === 'admin') {
+        return (config: Parameters<Kafka['admin']>[0]) => {
+          const admin = target.admin(config);
+          admin.on(admin.events.CONNECT, () => events.push('admin connected'));
+          admin.on(admin.events.DISCONNECT, () => events.push('admin disconnected'));
+          return admin;
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
+  return { kafka: client, events };
 }
 
 const closing: { close(): Promise<void> }[] = [];
@@ -129,6 +160,50 @@ describe('producer session lifetime', () => {
     await closed;
     expect(newer).toBeDefined();
     expect(await producer.sessionId()).toBe(newer);
+  });
+
+  it('closes the admin connection each partition lookup opens', async () => {
+    const topic = await createFreshTopic(kafka.brokers);
+    const { kafka: client, events } = watched(await connect());
+    const session = await ProducerSession.open(client);
+    closing.push(session);
+
+    await session.publish(topic, [record('evt-1')]);
+
+    expect(events.filter((event) => event.startsWith('admin'))).toEqual([
+      'admin connected',
+      'admin disconnected',
+    ]);
+  });
+
+  it('disconnects a producer whose connect finished after opening the session gave up', async () => {
+    // A broker whose answers the test holds back until opening the session has given up.
+    let held = true;
+    const waiting: (() => void)[] = [];
+    const slow = await startBrokerBehind((target) =>
+      startTcpRelay({
+        target,
+        flow: (connection) => ({
+          fromBroker(chunk) {
+            if (held) waiting.push(() => connection.toClient(chunk));
+            else connection.toClient(chunk);
+          },
+        }),
+      }),
+    );
+    closing.push(slow);
+    const settings = readKafkaSettings({ KAFKA_BROKERS: slow.brokers.join(',') });
+    const { kafka: client, events } = watched(
+      await createKafka(settings, 'producer-session-lifetime-test', { logger: quiet }),
+    );
+
+    const error = await ProducerSession.open(client, { publishTimeoutMs: 200 }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('no connecting a producer within 200 ms');
+    held = false;
+    for (const answer of waiting.splice(0)) answer();
+
+    await waitUntil('the late producer to be disconnected', () => events.includes('producer disconnected'));
+    expect(events).toEqual(['producer connected', 'producer disconnected']);
   });
 
   describe('warm producer idle limit', () => {
