@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PublishError, TopicNotFoundError } from '../../../functions/shared/errors';
 import { createKafka } from '../../../functions/shared/kafka-client';
+import { kafkaErrorCode } from '../../../functions/shared/kafka-errors';
 import { readKafkaSettings } from '../../../functions/shared/kafka-settings';
 import {
   type OutgoingRecord,
@@ -174,10 +175,12 @@ describe('producer session against the local broker', () => {
     await producer.publish(topic, [record('evt-1')]);
     const session = await producer.sessionId();
 
-    await expect(producer.publish(`${topic}-absent`, [record('evt-2')])).rejects.toBeInstanceOf(
-      TopicNotFoundError,
-    );
+    const refused = await producer.publish(`${topic}-absent`, [record('evt-2')]).catch((e: unknown) => e);
     await producer.publish(topic, [record('evt-3')]);
+
+    expect(refused).toBeInstanceOf(TopicNotFoundError);
+    // The broker's answer stays attached: UNKNOWN_TOPIC_OR_PARTITION (Kafka error 3).
+    expect(kafkaErrorCode((refused as TopicNotFoundError).cause)).toBe(3);
 
     expect(await producer.sessionId()).toBe(session);
     expect(await topicEndOffsets(kafka.brokers, `${topic}`)).toEqual(new Map([[0, 2n]]));
@@ -194,6 +197,9 @@ describe('producer session against the local broker', () => {
     const error = await session.publish(topic, [record('evt-2')]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PublishError);
     expect((error as PublishError).sent).toBe(false);
+    expect(((error as PublishError).cause as Error).message).toBe(
+      `producer session ${session.id} was closed`,
+    );
     expect(await topicEndOffsets(kafka.brokers, topic)).toEqual(new Map([[0, 1n]]));
   });
 });
@@ -214,6 +220,20 @@ describe('producer session cold start', () => {
     // Without a prefetch, the first publish looks the topic up through an admin connection of its own.
     expect(await connectionsOpenedByFirstPublish([])).toBe(1);
     expect(await connectionsOpenedByFirstPublish([topic])).toBe(0);
+  });
+
+  it('looks up no topic while it opens unless asked to', async () => {
+    const kafka = await startBrokerBehind(startConnectionCutter);
+    closing.push(kafka);
+    const connectionsOpenedByOpening = async (options: { prefetchTopics?: string[] }) => {
+      const before = kafka.front.accepted();
+      closing.push(await ProducerSession.open(await connectTo(kafka.brokers)(), options));
+      return kafka.front.accepted() - before;
+    };
+
+    expect(await connectionsOpenedByOpening({})).toBe(
+      await connectionsOpenedByOpening({ prefetchTopics: [] }),
+    );
   });
 });
 
@@ -259,6 +279,10 @@ describe('producer after a freeze', () => {
     await producer.publish(topic, [record('evt-after')]);
 
     expect(failed).toBeInstanceOf(PublishError);
+    expect((failed as PublishError).message).toBe(`publishing 1 record(s) to ${topic} failed`);
+    expect(((failed as PublishError).cause as Error).message).toMatch(
+      new RegExp(`^no acknowledgement from ${topic} within \\d+ ms$`),
+    );
     expect(retired).toEqual(['Error']);
     const stored = await readTopic(kafka.brokers, topic);
     expect(stored.map((s) => s.headers[RecordHeader.eventId])).toEqual(['evt-before', 'evt-after']);
@@ -276,6 +300,7 @@ describe('producer session deadline', () => {
 
     expect(error).toBeInstanceOf(PublishError);
     expect((error as PublishError).sent).toBe(false);
+    expect(((error as PublishError).cause as Error).message).toBe('no connecting a producer within 300 ms');
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(await producer.sessionId()).toBeUndefined();
   });
