@@ -139,24 +139,24 @@ describe('verifyPartition', () => {
 
   it('names only the place in the detail of a record delivered in order, with no note that it came late', () => {
     const known = { ...empty, applied: new Map([['e1', { ...ref, offset: 3 }]]) };
-    const verdicts = verify([paymentRecord({ eventId: 'e1', session: S, sequence: 0, offset: 7 })], known);
+    const verdicts = verify([sampleRecord({ eventId: 'e1', session: S, sequence: 0, offset: 7 })], known);
     expect(verdicts[0]?.kind === 'dead-lettered' && verdicts[0].anomaly.detail).toBe(
-      'payments-0@7: event e1 was already applied at payments-0@3; this copy was not applied (a client or producer retry published it again).',
+      `${partitionName(0)}@7: event e1 was already applied at ${partitionName(0)}@3; this copy was not applied (a client or producer retry published it again).`,
     );
   });
 
   it('refuses a valid record the reader left without an event id or origin, naming where it is', () => {
     // A reader defect, not bad data: record-reading.ts gives every valid record both.
     const [partition] = decodeKafkaEvent(
-      mskEvent([paymentRecord({ eventId: 'e1', session: S, sequence: 0, offset: 4 })]),
+      mskEvent([sampleRecord({ eventId: 'e1', session: S, sequence: 0, offset: 4 })]),
     );
     const [read] = (partition?.records ?? []).map(readRecord);
     if (!read) throw new Error('no record');
     expect(() => verifyPartition(ref, [{ ...read, eventId: undefined }], empty)).toThrow(
-      'unreachable: a valid record without an event id at payments-0@4',
+      `unreachable: a valid record without an event id at ${partitionName(0)}@4`,
     );
     expect(() => verifyPartition(ref, [{ ...read, origin: undefined }], empty)).toThrow(
-      'unreachable: a valid record without an origin at payments-0@4',
+      `unreachable: a valid record without an origin at ${partitionName(0)}@4`,
     );
   });
 
