@@ -1,5 +1,5 @@
 /**
- * Admin calls of the local pipeline that ride out Kafka's passing states. A cluster that has just started, or
+ * Kafka calls of the local pipeline that ride out Kafka's passing states. A cluster that has just started, or
  * has just lost a broker, answers for a while that a group's coordinator is moving or loading, or drops a
  * connection while its clients learn the new brokers. kafkajs retries some of these itself, but not in every
  * admin call (createTopics and fetchOffsets give up at once), so the pipeline's own setup and status would
