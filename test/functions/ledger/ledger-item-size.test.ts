@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appliedEntryBytes, deadLetterEntryBytes, effectWriteBytes } from '../../../functions/ledger/ledger';
+import { ref } from './support';
 
 /**
  * The size a step's items take in DynamoDB, estimated to cut steps below the 4 MB a transaction may write
@@ -7,7 +8,6 @@ import { appliedEntryBytes, deadLetterEntryBytes, effectWriteBytes } from '../..
  * number its worst case of 21 bytes, a boolean or null 1 byte, a map 3 bytes plus its names and values.
  * Each figure below is that sum, attribute by attribute.
  */
-const ref = { topic: 'payments', partition: 3 };
 
 describe('ledger item size estimate', () => {
   it('counts an effect write by its key and every attribute it adds or sets', () => {

@@ -8,6 +8,7 @@ import {
   partitionProgressKey,
 } from '../../../functions/ledger/keys';
 import { DynamoDbLedger } from '../../../functions/ledger/ledger';
+import { ref } from './support';
 
 /**
  * How the ledger reads under DynamoDB's BatchGetItem behaviour the embedded store never shows: at most 100
@@ -15,7 +16,6 @@ import { DynamoDbLedger } from '../../../functions/ledger/ledger';
  * consistent reads. A stub table answers, one branch of AWS behaviour per test.
  */
 const table = 'ledger';
-const ref = { topic: 'payments', partition: 3 };
 
 interface BatchGetCall {
   readonly keys: LedgerKey[];

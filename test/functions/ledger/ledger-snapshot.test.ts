@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LedgerConflictError } from '../../../functions/ledger/errors';
-import { DynamoDbLedger, type LedgerCommit } from '../../../functions/ledger/ledger';
-import { sampleEvent, startTestLedger, type TestLedger } from '../consume/support';
+import { sampleEvent } from '../consume/support';
+import { ledgerWithSteps, origin, ref, step } from './support';
 
 /**
  * What a partition snapshot tells a redelivery about the records at or below the progress (handled or not,
  * letters still to send), read back from steps written to the embedded store.
  */
-const ref = { topic: 'payments', partition: 3 };
-const origin = (sequence: number) => ({ producerSession: 'session-a', partitionSequence: sequence });
-
-function step(overrides: Partial<LedgerCommit> & Pick<LedgerCommit, 'lastOffset'>): LedgerCommit {
-  return { ref, expectedLastOffset: undefined, sessions: [], applied: [], deadLetters: [], ...overrides };
-}
-
 const letter = (offset: number, reason: string, eventId: string | undefined, applied = false) => ({
   eventId,
   offset,
@@ -23,48 +16,34 @@ const letter = (offset: number, reason: string, eventId: string | undefined, app
   applied,
 });
 
-describe('DynamoDbLedger snapshot of records below the progress', () => {
-  let store: TestLedger;
-  let ledger: DynamoDbLedger;
-  let tableName: string;
-  beforeAll(async () => {
-    store = await startTestLedger();
+/** A first step of another partition applying one event at its offset. */
+const appliedElsewhere = (topic: string, partition: number, eventId: string, offset: number) =>
+  step({
+    ref: { topic, partition },
+    lastOffset: offset,
+    applied: [{ eventId, event: sampleEvent(eventId), offset, origin: origin(offset), recordTimestamp: 1 }],
   });
-  afterAll(() => store.close());
+
+describe('DynamoDbLedger snapshot of records below the progress', () => {
   // Each test on a table of its own holding one step of payments-3 up to offset 15, r-5 applied on
   // payments-4 at offset 13, and r-6 applied on refunds-3 at offset 14 (same partition, another topic).
-  beforeEach(async () => {
-    tableName = await store.freshTable();
-    ledger = new DynamoDbLedger(store.client, tableName);
-    await ledger.commit(
-      step({
-        lastOffset: 15,
-        sessions: [{ producerSession: 'session-a', expected: undefined, last: 15 }],
-        applied: [
-          { eventId: 'r-1', event: sampleEvent('r-1'), offset: 10, origin: origin(10), recordTimestamp: 1 },
-        ],
-        deadLetters: [
-          letter(11, 'INVALID', 'r-2'),
-          letter(10, 'GAP', 'r-1', true),
-          letter(12, 'MALFORMED', undefined),
-          letter(15, 'GAP', 'r-7'),
-        ],
-      }),
-    );
-    // A first step of another partition applying one event at its offset.
-    const appliedElsewhere = (topic: string, partition: number, eventId: string, offset: number) =>
-      ledger.commit(
-        step({
-          ref: { topic, partition },
-          lastOffset: offset,
-          applied: [
-            { eventId, event: sampleEvent(eventId), offset, origin: origin(offset), recordTimestamp: 1 },
-          ],
-        }),
-      );
-    await appliedElsewhere('payments', 4, 'r-5', 13);
-    await appliedElsewhere('refunds', 3, 'r-6', 14);
-  });
+  const fixture = ledgerWithSteps(
+    step({
+      lastOffset: 15,
+      sessions: [{ producerSession: 'session-a', expected: undefined, last: 15 }],
+      applied: [
+        { eventId: 'r-1', event: sampleEvent('r-1'), offset: 10, origin: origin(10), recordTimestamp: 1 },
+      ],
+      deadLetters: [
+        letter(11, 'INVALID', 'r-2'),
+        letter(10, 'GAP', 'r-1', true),
+        letter(12, 'MALFORMED', undefined),
+        letter(15, 'GAP', 'r-7'),
+      ],
+    }),
+    appliedElsewhere('payments', 4, 'r-5', 13),
+    appliedElsewhere('refunds', 3, 'r-6', 14),
+  );
 
   const lookups = [
     // r-1 was applied here, but at offset 10: the record at offset 9 with its id is not handled.
@@ -78,7 +57,7 @@ describe('DynamoDbLedger snapshot of records below the progress', () => {
   ];
 
   it('counts a record as handled when applied at these coordinates or dead-lettered there, not for a GAP alone', async () => {
-    const known = await ledger.loadPartition(ref, [], [], lookups);
+    const known = await fixture.ledger.loadPartition(ref, [], [], lookups);
     expect([...(known.handled ?? [])].sort()).toEqual([10, 11, 12]);
     // The lookups' event ids are read too: r-5 and r-6 are known as applied, at the same offset on another
     // partition or another topic, so the records at 13 and 14 here are not handled.
@@ -88,24 +67,24 @@ describe('DynamoDbLedger snapshot of records below the progress', () => {
 
   it('reads the progress and sessions alongside the dead letters of the records asked about', async () => {
     // The letter of offset 12 has no event id: it lives under the partition key, next to the progress item.
-    const known = await ledger.loadPartition(ref, [], ['session-a'], lookups);
+    const known = await fixture.ledger.loadPartition(ref, [], ['session-a'], lookups);
     expect(known.lastOffset).toBe(15);
     expect([...known.lastSequences]).toEqual([['session-a', 15]]);
     expect([...known.applied.keys()].sort()).toEqual(['r-1', 'r-5', 'r-6']);
   });
 
   it('records a record verdict once: a second step recording it again conflicts and writes nothing', async () => {
-    const before = await store.dump(tableName);
-    const again = ledger.commit(
+    const before = await fixture.store.dump(fixture.tableName);
+    const again = fixture.ledger.commit(
       step({ expectedLastOffset: 15, lastOffset: 16, deadLetters: [letter(11, 'INVALID', 'r-2')] }),
     );
     await expect(again).rejects.toBeInstanceOf(LedgerConflictError);
     await expect(again).rejects.toThrow(/INVALID dead letter of payments-3@11 is already recorded/);
-    expect(await store.dump(tableName)).toEqual(before);
+    expect(await fixture.store.dump(fixture.tableName)).toEqual(before);
   });
 
   it('lists the letters not sent yet in offset order, a GAP before the letter of its own record', async () => {
-    const known = await ledger.loadPartition(ref, [], [], lookups);
+    const known = await fixture.ledger.loadPartition(ref, [], [], lookups);
     expect(known.pendingLetters).toEqual([
       { eventId: 'r-1', offset: 10, reason: 'GAP', detail: 'GAP at 10' },
       { eventId: 'r-2', offset: 11, reason: 'INVALID', detail: 'INVALID at 11' },
@@ -115,24 +94,26 @@ describe('DynamoDbLedger snapshot of records below the progress', () => {
   });
 
   it('orders a GAP before its record letter at the same offset', async () => {
-    await ledger.commit(
+    await fixture.ledger.commit(
       step({
         expectedLastOffset: 15,
         lastOffset: 16,
         deadLetters: [letter(16, 'DUPLICATE', 'r-8'), letter(16, 'GAP', 'r-8')],
       }),
     );
-    const known = await ledger.loadPartition(ref, [], [], [{ offset: 16, eventId: 'r-8' }]);
+    const known = await fixture.ledger.loadPartition(ref, [], [], [{ offset: 16, eventId: 'r-8' }]);
     expect(known.pendingLetters?.map((pending) => pending.reason)).toEqual(['GAP', 'DUPLICATE']);
   });
 
   it('leaves out the letters marked sent', async () => {
-    const first = await ledger.loadPartition(ref, [], [], lookups);
-    await ledger.markLettersSent(ref, first.pendingLetters?.slice(0, 3) ?? []);
-    const known = await ledger.loadPartition(ref, [], [], lookups);
+    const first = await fixture.ledger.loadPartition(ref, [], [], lookups);
+    await fixture.ledger.markLettersSent(ref, first.pendingLetters?.slice(0, 3) ?? []);
+    const known = await fixture.ledger.loadPartition(ref, [], [], lookups);
     expect(known.pendingLetters?.map((pending) => pending.offset)).toEqual([15]);
     expect([...(known.handled ?? [])].sort()).toEqual([10, 11, 12]);
-    const letters = (await store.dump(tableName)).filter((item) => item.kind === 'dead-letter');
+    const letters = (await fixture.store.dump(fixture.tableName)).filter(
+      (item) => item.kind === 'dead-letter',
+    );
     expect(letters.map((item) => [item.offset, item.reason, item.letter])).toEqual(
       expect.arrayContaining([
         [10, 'GAP', 'sent'],
@@ -145,7 +126,7 @@ describe('DynamoDbLedger snapshot of records below the progress', () => {
   });
 
   it('says nothing of handled records when asked about none, and reads the sessions asked for', async () => {
-    const known = await ledger.loadPartition(ref, ['r-1'], ['session-a', 'session-a', 'session-b']);
+    const known = await fixture.ledger.loadPartition(ref, ['r-1'], ['session-a', 'session-a', 'session-b']);
     expect(known.handled).toBeUndefined();
     expect(known.pendingLetters).toEqual([]);
     expect([...known.lastSequences]).toEqual([['session-a', 15]]);
@@ -154,12 +135,12 @@ describe('DynamoDbLedger snapshot of records below the progress', () => {
 
   it('refuses to mark a letter the ledger does not hold', async () => {
     await expect(
-      ledger.markLettersSent(ref, [{ eventId: 'r-9', offset: 20, reason: 'INVALID', detail: 'x' }]),
+      fixture.ledger.markLettersSent(ref, [{ eventId: 'r-9', offset: 20, reason: 'INVALID', detail: 'x' }]),
     ).rejects.toThrow(/conditional request failed/i);
   });
 
   it('writes each item with its kind, its source coordinates and the origin of its record', async () => {
-    const items = await store.dump(tableName);
+    const items = await fixture.store.dump(fixture.tableName);
     const at = (pk: string, sk: string) => items.find((item) => item.pk === pk && item.sk === sk);
     expect(at('EVENT#r-1', 'APPLIED')).toMatchObject({
       kind: 'applied',
@@ -201,10 +182,10 @@ describe('DynamoDbLedger snapshot of records below the progress', () => {
   });
 
   it('refuses a first step of a partition or a session the ledger already holds, writing nothing', async () => {
-    const before = await store.dump(tableName);
-    const again = ledger.commit(step({ lastOffset: 20 }));
+    const before = await fixture.store.dump(fixture.tableName);
+    const again = fixture.ledger.commit(step({ lastOffset: 20 }));
     await expect(again).rejects.toThrow(/payments-3 progress moved past offset undefined/);
-    const newSession = ledger.commit(
+    const newSession = fixture.ledger.commit(
       step({
         expectedLastOffset: 15,
         lastOffset: 20,
@@ -212,6 +193,6 @@ describe('DynamoDbLedger snapshot of records below the progress', () => {
       }),
     );
     await expect(newSession).rejects.toThrow(/producer session session-a on payments-3 moved past undefined/);
-    expect(await store.dump(tableName)).toEqual(before);
+    expect(await fixture.store.dump(fixture.tableName)).toEqual(before);
   });
 });

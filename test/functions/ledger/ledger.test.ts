@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   LedgerConflictError,
   LedgerRejectedError,
@@ -7,42 +7,25 @@ import {
 } from '../../../functions/ledger/errors';
 import { readEventStatus } from '../../../functions/ledger/event-status';
 import { DynamoDbLedger, type LedgerCommit } from '../../../functions/ledger/ledger';
-import { sampleEvent, startTestLedger, type TestLedger } from '../consume/support';
-
-const ref = { topic: 'payments', partition: 3 };
-const origin = (sequence: number) => ({ producerSession: 'session-a', partitionSequence: sequence });
-
-function step(overrides: Partial<LedgerCommit> & Pick<LedgerCommit, 'lastOffset'>): LedgerCommit {
-  return { ref, expectedLastOffset: undefined, sessions: [], applied: [], deadLetters: [], ...overrides };
-}
+import { sampleEvent } from '../consume/support';
+import { ledgerWithSteps, origin, ref, step } from './support';
 
 describe('DynamoDbLedger on the embedded store', () => {
-  let store: TestLedger;
-  let ledger: DynamoDbLedger;
-  let tableName: string;
-  const dump = () => store.dump(tableName);
-  beforeAll(async () => {
-    store = await startTestLedger();
-  });
-  afterAll(() => store.close());
   // Each test on a table of its own holding one first step: r-1 and r-2 applied at offsets 10 and 11.
-  beforeEach(async () => {
-    tableName = await store.freshTable();
-    ledger = new DynamoDbLedger(store.client, tableName);
-    await ledger.commit(
-      step({
-        lastOffset: 11,
-        sessions: [{ producerSession: 'session-a', expected: undefined, last: 1 }],
-        applied: [
-          { eventId: 'r-1', event: sampleEvent('r-1'), offset: 10, origin: origin(0), recordTimestamp: 1 },
-          { eventId: 'r-2', event: sampleEvent('r-2'), offset: 11, origin: origin(1), recordTimestamp: 2 },
-        ],
-      }),
-    );
-  });
+  const fixture = ledgerWithSteps(
+    step({
+      lastOffset: 11,
+      sessions: [{ producerSession: 'session-a', expected: undefined, last: 1 }],
+      applied: [
+        { eventId: 'r-1', event: sampleEvent('r-1'), offset: 10, origin: origin(0), recordTimestamp: 1 },
+        { eventId: 'r-2', event: sampleEvent('r-2'), offset: 11, origin: origin(1), recordTimestamp: 2 },
+      ],
+    }),
+  );
+  const dump = () => fixture.store.dump(fixture.tableName);
 
   it('reads back what a step wrote: progress, session sequence and where each event was applied', async () => {
-    const known = await ledger.loadPartition(ref, ['r-1', 'r-2', 'r-3'], ['session-a', 'session-b']);
+    const known = await fixture.ledger.loadPartition(ref, ['r-1', 'r-2', 'r-3'], ['session-a', 'session-b']);
     expect(known.lastOffset).toBe(11);
     expect([...known.lastSequences]).toEqual([['session-a', 1]]);
     expect(known.applied.get('r-2')).toEqual({ ...ref, offset: 11 });
@@ -51,7 +34,7 @@ describe('DynamoDbLedger on the embedded store', () => {
 
   it('writes nothing of a step whose event was applied meanwhile, and says which', async () => {
     const before = await dump();
-    const attempt = ledger.commit(
+    const attempt = fixture.ledger.commit(
       step({
         expectedLastOffset: 11,
         lastOffset: 13,
@@ -76,12 +59,12 @@ describe('DynamoDbLedger on the embedded store', () => {
         { eventId: 'r-5', event: sampleEvent('r-5'), offset: 12, origin: origin(2), recordTimestamp: 3 },
       ],
     });
-    await expect(ledger.commit(stale)).rejects.toThrow(/payments-3 progress moved past offset 9/);
+    await expect(fixture.ledger.commit(stale)).rejects.toThrow(/payments-3 progress moved past offset 9/);
     expect(await dump()).toEqual(before);
   });
 
   it('records dead letters under the event id (as the status function reads them), or under the partition', async () => {
-    await ledger.commit(
+    await fixture.ledger.commit(
       step({
         expectedLastOffset: 11,
         lastOffset: 13,
@@ -105,7 +88,7 @@ describe('DynamoDbLedger on the embedded store', () => {
         ],
       }),
     );
-    const status = await readEventStatus(store.client, tableName, 'r-1');
+    const status = await readEventStatus(fixture.store.client, fixture.tableName, 'r-1');
     expect(status).toMatchObject({
       status: 'applied',
       appliedAt: { topic: 'payments', partition: 3, offset: 10 },
@@ -113,14 +96,14 @@ describe('DynamoDbLedger on the embedded store', () => {
     });
     const keys = (await dump()).map((item) => `${item.pk} ${item.sk}`);
     expect(keys).toContain('PARTITION#payments-3 DEAD_LETTER#00000000000000000013');
-    expect(await readEventStatus(store.client, tableName, 'never-seen')).toEqual({
+    expect(await readEventStatus(fixture.store.client, fixture.tableName, 'never-seen')).toEqual({
       status: 'unknown',
       eventId: 'never-seen',
     });
   });
 
   it('reports an event that was only dead-lettered', async () => {
-    await ledger.commit(
+    await fixture.ledger.commit(
       step({
         expectedLastOffset: 11,
         lastOffset: 14,
@@ -136,7 +119,7 @@ describe('DynamoDbLedger on the embedded store', () => {
         ],
       }),
     );
-    expect(await readEventStatus(store.client, tableName, 'r-9')).toMatchObject({
+    expect(await readEventStatus(fixture.store.client, fixture.tableName, 'r-9')).toMatchObject({
       status: 'dead-lettered',
       deadLetters: [{ offset: 14, reason: 'INVALID', detail: 'bad amount' }],
     });
@@ -144,7 +127,7 @@ describe('DynamoDbLedger on the embedded store', () => {
 
   it('writes the effects of a step with it, one update per item, amounts of its events summed', async () => {
     const balance = (add: number) => [{ key: { pk: 'ACCOUNT#a-1', sk: 'BALANCE' }, add: { balance: add } }];
-    await ledger.commit(
+    await fixture.ledger.commit(
       step({
         expectedLastOffset: 11,
         lastOffset: 13,
@@ -174,7 +157,7 @@ describe('DynamoDbLedger on the embedded store', () => {
 
   it('reads more keys than one BatchGetItem call takes', async () => {
     const ids = Array.from({ length: 250 }, (_, i) => `bulk-${i}`);
-    const known = await ledger.loadPartition(ref, [...ids, 'r-1'], ['session-a']);
+    const known = await fixture.ledger.loadPartition(ref, [...ids, 'r-1'], ['session-a']);
     expect(known.applied.size).toBe(1);
     expect(known.lastOffset).toBe(11);
   });
